@@ -1,0 +1,74 @@
+# The two commands of the README: `make demo` and `make test`. Each sets itself up on a fresh machine:
+# a virtualenv (.venv) with the pinned toolchain of tests/requirements.txt, and the
+# build/ansible_collections/cloudwall/alicloud tree that ansible-test and ansible-playbook use.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+BUILD := $(ROOT)/build
+COLLECTION := $(BUILD)/ansible_collections/cloudwall/alicloud
+ANSIBLE_TEST_PYTHON ?= 3.12
+PIP_CACHE_SCRIPT := $(HOME)/.ansible/test/cache/get_pip_25_2.py
+PYTEST_WORKERS ?= 2
+
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
+export ANSIBLE_NOCOLOR := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv collection sanity units emulator-tests integration lint build-check test demo clean
+
+help:
+	@echo "make demo   - start the emulator, run the demo playbook twice (idempotent), show the result"
+	@echo "make test   - sanity, unit, emulator, integration tests, ansible-lint and a galaxy build check"
+	@echo "make clean  - remove .venv and build/"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: tests/requirements.txt requirements.txt
+	@python=$$(hacking/find_python.sh); echo "Creating $(VENV) with $$python"; \
+	  "$$python" -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
+	@touch $@
+
+collection: venv
+	@$(BIN)/python hacking/sync_collection.py $(ROOT) $(COLLECTION)
+
+# ansible-test downloads a pip bootstrap script from a host that may be out of reach; the stand-in does the
+# same with ensurepip (see hacking/get_pip_offline.py).
+$(PIP_CACHE_SCRIPT): hacking/get_pip_offline.py
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+sanity: collection $(PIP_CACHE_SCRIPT)
+	cd $(COLLECTION) && $(BIN)/ansible-test sanity --venv --python $(ANSIBLE_TEST_PYTHON) --color no
+
+units: collection $(PIP_CACHE_SCRIPT)
+	cd $(COLLECTION) && $(BIN)/ansible-test units --venv --python $(ANSIBLE_TEST_PYTHON) --color no
+
+emulator-tests: venv
+	$(BIN)/python -m pytest tests/emulator -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+
+integration: collection
+	cd $(COLLECTION) && $(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+
+lint: collection
+	cd $(COLLECTION) && $(BIN)/ansible-lint --profile production --offline
+
+build-check: collection
+	@rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist
+	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
+	$(BIN)/python hacking/check_build.py $(BUILD)/dist/cloudwall-alicloud-*.tar.gz
+
+test: sanity units emulator-tests integration lint build-check
+	@echo "make test: all checks passed"
+
+demo: collection
+	$(BIN)/python hacking/demo.py
+
+clean:
+	rm -rf $(VENV) $(BUILD)
