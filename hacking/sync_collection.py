@@ -6,6 +6,10 @@ ansible-test only runs from a path ending in ansible_collections/<namespace>/<na
 so the collection is copied there. Only files git knows (tracked, or untracked and not ignored) are copied;
 files that disappeared from the checkout are removed from the copy. tests/output (ansible-test's own work
 area with its virtualenvs) is kept between runs.
+
+The copy lies inside the checkout's ignored build/ folder, and ansible-test lists its targets with
+``git ls-files`` of the enclosing repository, which would then find none. So the copy gets a git
+repository of its own (no commits needed: untracked files that are not ignored count).
 """
 
 import filecmp
@@ -14,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-KEEP = ('tests/output/',)
+KEEP = ('tests/output/', '.git/')
 
 
 def checkout_files(root):
@@ -48,9 +52,15 @@ def mirror(root, target):
     return copied, removed
 
 
+def own_repository(target):
+    if not os.path.isdir(os.path.join(target, '.git')):
+        subprocess.check_call(['git', 'init', '--quiet', target])
+
+
 def main():
     root, target = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     copied, removed = mirror(root, target)
+    own_repository(target)
     print('collection tree %s: %d file(s) updated, %d removed' % (target, copied, removed))
 
 

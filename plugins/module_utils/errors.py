@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Errors raised by the API layer: one type for API failures, one for bad settings.
+
+Nothing here imports the SDK, so modules and pure code can catch these without it.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import re
+
+from urllib.parse import quote
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.retry import is_retryable
+
+REDACTED = "***"
+
+# The SDK puts every request parameter in the URL; a connection error repeats that URL
+# (AccessKeyId, Signature, SecurityToken, ...), so any query string is dropped from messages.
+_QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
+# SignatureDoesNotMatch carries the server's string-to-sign after this phrase: it is noise for a
+# user and echoes every parameter, so the message is cut there.
+_STRING_TO_SIGN = re.compile(r"[\s,.;:]*server string to sign is.*$", re.IGNORECASE | re.DOTALL)
+
+
+def scrub(text, secrets=()):
+    """Return ``text`` with every known secret, URL query string and string-to-sign removed."""
+    if text is None:
+        return ""
+    text = str(text)
+    text = _STRING_TO_SIGN.sub(".", text)
+    text = _QUERY_STRING.sub("?<query omitted>", text)
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in (secret, quote(secret, safe=""), quote(secret, safe="~")):
+            text = text.replace(form, REDACTED)
+    return text
+
+
+class ConfigurationError(Exception):
+    """Bad or missing auth/endpoint settings found before any API call.
+
+    ``option`` names the module option to fix (e.g. ``region``); the text ends with ``(option <name>)``.
+    """
+
+    def __init__(self, message, option=None):
+        text = message if option is None else "%s (option %s)" % (message, option)
+        super(ConfigurationError, self).__init__(text)
+        self.option = option
+
+
+class EcsApiError(Exception):
+    """An ECS API call failed (server error, connection error or unreadable answer).
+
+    ``str(error)`` is ``"<Action> failed: <Code>: <Message> (RequestId: <id>)"``. The message is
+    scrubbed of the secrets given at construction, so it is safe to show and to log.
+    """
+
+    def __init__(self, action, code, message, request_id=None, http_status=None, retryable=None, secrets=(), attempts=1):
+        self.action = action
+        self.code = code or "Unknown"
+        self.message = scrub(message, secrets).strip()
+        self.request_id = request_id or ""
+        self.http_status = int(http_status) if http_status is not None else None
+        self.retryable = is_retryable(self.code, self.http_status) if retryable is None else bool(retryable)
+        self.attempts = attempts
+        super(EcsApiError, self).__init__(self._render())
+
+    def _render(self):
+        text = "%s failed: %s: %s" % (self.action, self.code, self.message)
+        if self.request_id:
+            text += " (RequestId: %s)" % self.request_id
+        return text
+
+    def __str__(self):
+        return self._render()
+
+    def to_dict(self):
+        """The fields modules return under ``error`` when they fail."""
+        return {
+            "action": self.action,
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+            "http_status": self.http_status,
+            "attempts": self.attempts,
+        }

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""AlicloudModule: the base class of every module (argument spec, lazy client, results, failures).
+
+A module defines ``represent``, ``define_module()`` and ``run()``; its ``main()`` is ``Cls.run_module()``.
+``run()`` reads, plans with pure functions, and applies unless ``self.check_mode``; it sets
+``self.changed``, ``self.diff`` and ``self.result_value`` (returned under ``represent``).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import (
+    AUTH_ARGUMENT_SPEC,
+    HAS_SDK,
+    SDK_IMPORT_ERROR,
+    SDK_PACKAGES,
+    EcsClient,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError, EcsApiError
+
+
+class AlicloudModule:
+    """Common behaviour of cloudwall.alicloud modules."""
+
+    # Result key of the module's main output, e.g. "security_group".
+    represent = None
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.check_mode = module.check_mode
+        self.changed = False
+        self.diff = {"before": {}, "after": {}}
+        # The value returned under ``represent``; other top-level result keys go in ``extra_results``.
+        self.result_value = None
+        self.extra_results = {}
+        self._client = None
+
+    @classmethod
+    def base_module_spec(cls):
+        """AnsibleModule keyword arguments every module starts from: the common options and check mode."""
+        return dict(argument_spec=copy.deepcopy(AUTH_ARGUMENT_SPEC), supports_check_mode=True)
+
+    @classmethod
+    def define_module(cls):
+        """AnsibleModule keyword arguments of this module; subclasses extend ``base_module_spec()``."""
+        return cls.base_module_spec()
+
+    @property
+    def client(self):
+        """The EcsClient, built on first use so that argument validation happens before any connection."""
+        if self._client is None:
+            try:
+                self._client = self._build_client()
+            except ConfigurationError as error:
+                self.fail(str(error), option=error.option)
+        return self._client
+
+    def _build_client(self):
+        return EcsClient.from_module_params(self.params)
+
+    def call(self, action, params=None, mutating=None):
+        return self.client.call(action, params, mutating=mutating)
+
+    def paginate(self, action, params, items_path, style="token", page_size=None):
+        return self.client.paginate(action, params, items_path, style=style, page_size=page_size)
+
+    def fail(self, msg, **extra):
+        """Fail the task; ``changed`` says whether anything was changed before the failure."""
+        extra.setdefault("changed", self.changed)
+        self.module.fail_json(msg=msg, **extra)
+
+    def fail_api(self, error):
+        """Fail with an API error: its text, its fields under ``error``, and what the run did so far."""
+        result = self.partial_result()
+        result["error"] = error.to_dict()
+        self.fail(str(error), **result)
+
+    def run(self):
+        """Read the current state, plan, and apply the plan unless in check mode."""
+        raise NotImplementedError("%s must implement run()" % type(self).__name__)
+
+    def prepare_result(self):
+        """The value returned under ``represent``; override to shape it."""
+        return self.result_value
+
+    def partial_result(self):
+        """Result keys safe to return when the run stopped half way (no call to prepare_result)."""
+        result = dict(self.extra_results)
+        result["changed"] = self.changed
+        if self.represent and self.result_value is not None:
+            result[self.represent] = self.result_value
+        return result
+
+    def get_result(self):
+        result = dict(self.extra_results)
+        result["changed"] = self.changed
+        if self.represent:
+            result[self.represent] = self.prepare_result()
+        if getattr(self.module, "_diff", False):
+            result["diff"] = self.diff
+        return result
+
+    @classmethod
+    def run_module(cls):
+        """Entry point of a module's ``main()``."""
+        module = AnsibleModule(**cls.define_module())
+        if not HAS_SDK:
+            module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=SDK_IMPORT_ERROR)
+        instance = cls(module)
+        try:
+            instance.run()
+        except EcsApiError as error:
+            instance.fail_api(error)
+        module.exit_json(**instance.get_result())
