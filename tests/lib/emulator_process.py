@@ -1,135 +1,237 @@
 # Copyright: cloudwall.alicloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Start and talk to the emulator from tests, benchmarks and the demo: the process and its admin API."""
+"""Start the emulator and talk to its admin API: used by the tests, the benchmarks and `make demo`.
+
+It knows the emulator only through its documented contract (emulator/README.md).
+"""
+
+from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEMO_ACCESS_KEY = 'LTAI5tEmuDemoAccessKey01'
-DEMO_SECRET_KEY = 'EmuDemoSecretDoNotUseInProd000'
-DEMO_REGION = 'cn-hangzhou'
+
+DEMO_ACCESS_KEY = "LTAI5tEmuDemoAccessKey01"
+DEMO_SECRET_KEY = "EmuDemoSecretDoNotUseInProd000"
+DEMO_REGION = "cn-hangzhou"
+
+# urllib honours HTTP_PROXY even for loopback; the emulator is always local.
+NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+STARTUP_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+
+# urllib honours HTTP_PROXY even for loopback; the emulator is always local.
+NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def fixed_id(prefix, name):
+    """A readable resource id in the real form: prefix, dash, exactly 20 lowercase alphanumerics."""
+    if len(name) > 20:
+        raise ValueError("id body longer than 20 characters: %r" % name)
+    return "%s-%s%s" % (prefix, name, "0" * (20 - len(name)))
 
 
 class EmulatorProcess:
-    """`python -m emulator` as a child process on a free loopback port."""
+    """One `python -m emulator` subprocess on a free port with its own state file."""
 
-    def __init__(self, state_path, seed='demo', python=None, log_path=None):
+    def __init__(self, state_path, seed="demo", log_path=None):
         self.state_path = state_path
         self.seed = seed
-        self.python = python or sys.executable
-        self.log_path = log_path
+        self.log_path = log_path or state_path + ".log"
         self.process = None
         self.endpoint = None
-
-    def start(self, timeout=20):
-        command = [self.python, '-m', 'emulator', '--port', '0', '--state', self.state_path]
-        if self.seed:
-            command += ['--seed', self.seed]
-        stderr = open(self.log_path, 'ab') if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr)
-        deadline = time.monotonic() + timeout
-        while self.endpoint is None:
-            line = self.process.stdout.readline().decode('utf-8', 'replace')
-            if not line:
-                raise RuntimeError('emulator exited before printing its endpoint (rc=%s)' % self.process.poll())
-            if line.startswith('endpoint:'):
-                self.endpoint = line.split(':', 1)[1].strip()
-            if time.monotonic() > deadline:
-                raise RuntimeError('emulator did not print its endpoint in %ss' % timeout)
-        self.admin = AdminClient(self.endpoint)
-        self.admin.wait_healthy(timeout=timeout)
-        return self
+        self.admin = None
+        self._stdout_lines = queue.Queue()
+        self.printed = []  # stdout lines read so far
 
     @property
     def host_port(self):
-        return self.endpoint.split('://', 1)[-1]
+        return self.endpoint.split("://", 1)[1]
 
-    def stop(self, kill=False):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+    def start(self):
+        command = [sys.executable, "-m", "emulator", "--port", "0", "--state", self.state_path]
+        if self.seed:
+            command += ["--seed", self.seed]
+        # The emulator is run from the repository root, as a user would; stderr goes to a file so a
+        # chatty server can never block on a full pipe.
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+            )
+        threading.Thread(target=self._drain_stdout, daemon=True).start()
+        self.endpoint = self._wait_for_endpoint()
+        self.admin = AdminClient(self.endpoint)
+        self._wait_for_health()
+        return self
+
+    def _drain_stdout(self):
+        for line in self.process.stdout:
+            self._stdout_lines.put(line.rstrip("\n"))
+        self._stdout_lines.put(None)
+
+    def _wait_for_endpoint(self):
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
             try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process and self.process.stdout:
-            self.process.stdout.close()
+                line = self._stdout_lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.printed.append(line)
+            if line.startswith("endpoint:"):
+                return line.split(":", 1)[1].strip()
+        self.kill()
+        raise RuntimeError("emulator printed no endpoint line; log:\n%s" % self.log_tail())
+
+    def _wait_for_health(self):
+        admin = AdminClient(self.endpoint)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        last_error = None
+        while time.monotonic() < deadline:
+            try:
+                if admin.health().get("status") == "ok":
+                    return
+            except OSError as error:
+                last_error = error
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError("emulator never became healthy (%s); log:\n%s" % (last_error, self.log_tail()))
+
+    def banner(self, keys=("endpoint", "access_key_id", "access_key_secret", "region"), timeout=5.0):
+        """The `key: value` lines printed at start, waiting up to `timeout` for all of `keys`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = dict(line.split(": ", 1) for line in self.printed if ": " in line)
+            if all(key in found for key in keys) or time.monotonic() >= deadline:
+                return found
+            try:
+                line = self._stdout_lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                continue
+            if line is None:
+                return found
+            self.printed.append(line)
+
+    def stop(self, signal_number=signal.SIGTERM):
+        """Signal (SIGTERM by default) and wait; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal_number)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise RuntimeError("emulator ignored SIGTERM for %.0f s" % STOP_TIMEOUT_S)
+
+    def kill(self):
+        """SIGKILL: no chance to flush or close anything."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def log_tail(self, size=4000):
+        try:
+            with open(self.log_path, "rb") as log:
+                return log.read()[-size:].decode("utf-8", "replace")
+        except OSError:
+            return "(no log)"
+
+
+class AdminError(Exception):
+    def __init__(self, status, body):
+        super().__init__("admin API answered %s: %s" % (status, body))
+        self.status = status
+        self.body = body
 
 
 class AdminClient:
-    """The emulator's /_emulator/ admin API (JSON, unsigned)."""
+    """The emulator's unsigned JSON admin API under /_emulator/."""
 
     def __init__(self, endpoint):
-        self.endpoint = endpoint.rstrip('/')
+        self.endpoint = endpoint.rstrip("/")
 
-    def request(self, method, path, body=None):
-        data = json.dumps(body).encode('utf-8') if body is not None else None
-        req = urllib.request.Request(self.endpoint + '/_emulator/' + path, data=data, method=method,
-                                     headers={'Content-Type': 'application/json'})
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(req, timeout=30) as response:
-            return json.loads(response.read().decode('utf-8') or '{}')
+    def request(self, method, path, body=None, query=None):
+        url = "%s/_emulator/%s" % (self.endpoint, path)
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with NO_PROXY_OPENER.open(request, timeout=10) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            raise AdminError(error.code, error.read().decode("utf-8", "replace")) from None
+        return json.loads(raw) if raw else {}
 
-    def wait_healthy(self, timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if self.request('GET', 'health').get('status') == 'ok':
-                    return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError('emulator at %s is not healthy after %ss' % (self.endpoint, timeout))
-            time.sleep(0.05)
+    def health(self):
+        return self.request("GET", "health")
 
-    def reset(self, seed='demo'):
-        return self.request('POST', 'reset', {'seed': seed} if seed else {})
+    def reset(self, seed="demo"):
+        return self.request("POST", "reset", {"seed": seed} if seed else {})
 
     def seed(self, **resources):
-        return self.request('POST', 'seed', resources)['created']
+        return self.request("POST", "seed", resources)["created"]
 
     def add_credentials(self, access_key_id, access_key_secret, security_token=None, expiration=None):
-        body = {'access_key_id': access_key_id, 'access_key_secret': access_key_secret}
+        body = {"access_key_id": access_key_id, "access_key_secret": access_key_secret}
         if security_token is not None:
-            body['security_token'] = security_token
+            body["security_token"] = security_token
         if expiration is not None:
-            body['expiration'] = expiration
-        return self.request('POST', 'credentials', body)
+            body["expiration"] = expiration
+        return self.request("POST", "credentials", body)
 
     def calls(self, since=None, action=None):
-        query = []
+        query = {}
         if since is not None:
-            query.append('since=%d' % since)
-        if action:
-            query.append('action=%s' % action)
-        return self.request('GET', 'calls' + ('?' + '&'.join(query) if query else ''))['calls']
+            query["since"] = since
+        if action is not None:
+            query["action"] = action
+        return self.request("GET", "calls", query=query)["calls"]
+
+    def calls_raw(self):
+        """The call log exactly as served, for grepping."""
+        request = urllib.request.Request(self.endpoint + "/_emulator/calls", method="GET")
+        with NO_PROXY_OPENER.open(request, timeout=10) as response:
+            return response.read()
 
     def mark(self):
         """The id of the newest logged call: pass it as `since` to see only what comes after."""
         calls = self.calls()
-        return calls[-1]['id'] if calls else 0
+        return calls[-1]["id"] if calls else 0
 
     def mutating_calls(self, since=None):
-        return [call for call in self.calls(since=since) if call['mutating']]
+        return [call for call in self.calls(since=since) if call["mutating"]]
+
+    def clear_calls(self):
+        return self.request("DELETE", "calls")
 
     def faults(self, faults, random_seed=None):
-        body = {'faults': faults}
+        """Replace the fault set (see emulator/README.md)."""
+        body = {"faults": faults}
         if random_seed is not None:
-            body['random_seed'] = random_seed
-        return self.request('POST', 'faults', body)
+            body["random_seed"] = random_seed
+        return self.request("POST", "faults", body)
+
+    def current_faults(self):
+        return self.request("GET", "faults")
 
     def clear_faults(self):
-        return self.request('DELETE', 'faults')
+        return self.request("DELETE", "faults")
 
     def quotas(self, **quotas):
-        return self.request('POST', 'quotas', quotas)['quotas']
+        return self.request("POST", "quotas", quotas)["quotas"]
 
     def state(self):
-        return self.request('GET', 'state')
+        return self.request("GET", "state")
