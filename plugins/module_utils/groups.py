@@ -1,0 +1,418 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Security-group operations built on ``EcsClient.call()``: describe with paging, lookups by id or name,
+rules, members, references and tags, plus the snake_case shapes modules return.
+
+Every function takes the client as its first argument and knows nothing of Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import tags_from_api
+
+RESOURCE_TYPE = "securitygroup"
+
+# Batch sizes the API accepts in one request (ECS_API.md section 3).
+IDS_PER_DESCRIBE = 100
+IDS_PER_REFERENCES_CALL = 10
+IDS_PER_TAG_CALL = 50
+KEYS_PER_UNTAG_CALL = 20
+GROUPS_PAGE_SIZE = 100
+RULES_PAGE_SIZE = 1000
+MEMBERS_PAGE_SIZE = 100
+
+# What a group id looks like; a name may look like one too ("sg-web"), so lookups fall back to the name.
+GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-z]+$")
+
+
+class GroupLookupError(Exception):
+    """A group given by id or name was not found, or the name matched several groups."""
+
+    def __init__(self, message, candidates=None):
+        super(GroupLookupError, self).__init__(message)
+        self.candidates = candidates or []
+
+
+def chunks(items, size):
+    items = list(items)
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _unique(items):
+    seen = set()
+    result = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            result.append(item)
+    return result
+
+
+def _items(response, path):
+    node = response
+    for part in path.split("."):
+        node = (node or {}).get(part)
+    return node or []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading groups
+
+
+def describe_groups(client, ids=None, name=None, vpc_id=None, tags=None, network_type=None, group_type=None,
+                    resource_group_id=None):
+    """All groups matching the filters, every page. ``ids`` (any number) are sent 100 per request.
+
+    ``ids=[]`` means "these zero groups" and makes no call; ``ids=None`` means no id filter.
+    """
+    base = {
+        "VpcId": vpc_id,
+        "SecurityGroupName": name,
+        "NetworkType": network_type,
+        "SecurityGroupType": group_type,
+        "ResourceGroupId": resource_group_id,
+        "Tag": dict(tags) if tags else None,
+    }
+    base = dict((key, value) for key, value in base.items() if value is not None)
+    if ids is None:
+        return client.paginate("DescribeSecurityGroups", base, "SecurityGroups.SecurityGroup",
+                               style="token", page_size=GROUPS_PAGE_SIZE)
+    groups = []
+    for id_chunk in chunks(_unique(ids), IDS_PER_DESCRIBE):
+        params = dict(base, SecurityGroupIds=id_chunk)
+        groups.extend(client.paginate("DescribeSecurityGroups", params, "SecurityGroups.SecurityGroup",
+                                      style="token", page_size=GROUPS_PAGE_SIZE))
+    return groups
+
+
+def get_group(client, group_id):
+    """The raw group with that id, or None."""
+    for group in describe_groups(client, ids=[group_id]):
+        if group.get("SecurityGroupId") == group_id:
+            return group
+    return None
+
+
+def describe_candidate(group):
+    """How a group is named in error messages: ``name (sg-id, vpc)``."""
+    return "%s (%s, %s)" % (group.get("SecurityGroupName"), group.get("SecurityGroupId"),
+                            group.get("VpcId") or "classic")
+
+
+def groups_named(client, name, vpc_id=None):
+    """Groups whose name is exactly ``name`` (the API filter is not trusted to be exact)."""
+    return [group for group in describe_groups(client, name=name, vpc_id=vpc_id)
+            if group.get("SecurityGroupName") == name]
+
+
+def find_group(client, id_or_name, vpc_id=None):
+    """The one raw group with this id, or with this name (within ``vpc_id`` when given).
+
+    Raises GroupLookupError when nothing matches or when the name matches several groups.
+    """
+    if GROUP_ID_PATTERN.match(id_or_name):
+        group = get_group(client, id_or_name)
+        if group is not None:
+            if vpc_id and group.get("VpcId") != vpc_id:
+                raise GroupLookupError(_wrong_vpc_message(id_or_name, group, vpc_id))
+            return group
+    matches = groups_named(client, id_or_name, vpc_id)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        where = " in %s" % vpc_id if vpc_id else ""
+        raise GroupLookupError("no security group with id or name %r%s" % (id_or_name, where))
+    raise ambiguous_name_error(id_or_name, vpc_id, matches)
+
+
+def ambiguous_name_error(name, vpc_id, matches):
+    """The GroupLookupError for a name that several groups carry, listing them as candidates."""
+    candidates = sorted(describe_candidate(group) for group in matches)
+    where = " in %s" % vpc_id if vpc_id else ""
+    return GroupLookupError(
+        "security group name %r%s matches %d groups: %s; give the id or set vpc_id"
+        % (name, where, len(matches), ", ".join(candidates)),
+        candidates=candidates,
+    )
+
+
+def find_groups(client, ids_or_names, vpc_id=None):
+    """Resolve several references, reading all id-like ones in one batched describe. Keeps the given order."""
+    refs = _unique(ids_or_names)
+    by_id = {}
+    id_like = [ref for ref in refs if GROUP_ID_PATTERN.match(ref)]
+    if id_like:
+        for group in describe_groups(client, ids=id_like):
+            by_id[group["SecurityGroupId"]] = group
+    result = []
+    for ref in refs:
+        group = by_id.get(ref)
+        if group is None:
+            group = find_group(client, ref, vpc_id)
+        elif vpc_id and group.get("VpcId") != vpc_id:
+            raise GroupLookupError(_wrong_vpc_message(ref, group, vpc_id))
+        result.append(group)
+    return result
+
+
+def _wrong_vpc_message(ref, group, vpc_id):
+    return "security group %s is in %s, not in vpc_id %s" % (ref, group.get("VpcId") or "the classic network", vpc_id)
+
+
+def describe_rules(client, group_id, direction="all", nic_type=None):
+    """``(attributes, permissions)`` of a group, every page.
+
+    ``attributes`` are the response's top-level fields (SecurityGroupName, VpcId, InnerAccessPolicy, ...).
+    A classic group answers one NicType per request, so without ``nic_type`` both are read.
+    """
+    attributes, permissions = _read_rule_pages(client, group_id, direction, nic_type)
+    if nic_type is None and not attributes.get("VpcId"):
+        # The unfiltered read of a classic group is its internet rules; add the intranet ones.
+        known = set(rule.get("SecurityGroupRuleId") for rule in permissions)
+        intranet = _read_rule_pages(client, group_id, direction, "intranet")[1]
+        permissions.extend(rule for rule in intranet if rule.get("SecurityGroupRuleId") not in known)
+    return attributes, permissions
+
+
+def _read_rule_pages(client, group_id, direction, nic_type):
+    params = {"SecurityGroupId": group_id, "Direction": direction, "MaxResults": RULES_PAGE_SIZE}
+    if nic_type:
+        params["NicType"] = nic_type
+    attributes = None
+    permissions = []
+    seen_tokens = set()
+    while True:
+        response = client.call("DescribeSecurityGroupAttribute", params)
+        if attributes is None:
+            attributes = dict((key, value) for key, value in response.items()
+                              if key not in ("Permissions", "NextToken", "RequestId"))
+        permissions.extend(_items(response, "Permissions.Permission"))
+        token = response.get("NextToken")
+        if not token or token in seen_tokens:
+            return attributes, permissions
+        seen_tokens.add(token)
+        params = dict(params, NextToken=token)
+
+
+def get_group_attributes(client, group_id):
+    """Top-level attributes only (InnerAccessPolicy is not in DescribeSecurityGroups): one small request."""
+    response = client.call("DescribeSecurityGroupAttribute",
+                           {"SecurityGroupId": group_id, "Direction": "ingress", "MaxResults": 10})
+    return dict((key, value) for key, value in response.items()
+                if key not in ("Permissions", "NextToken", "RequestId"))
+
+
+def describe_members(client, group_id):
+    """``{"instances": [...], "network_interfaces": [...]}`` (raw API items) that are in the group."""
+    instances = client.paginate("DescribeInstances", {"SecurityGroupId": group_id}, "Instances.Instance",
+                                style="token", page_size=MEMBERS_PAGE_SIZE)
+    interfaces = client.paginate("DescribeNetworkInterfaces", {"SecurityGroupId": group_id},
+                                 "NetworkInterfaceSets.NetworkInterfaceSet", style="token",
+                                 page_size=MEMBERS_PAGE_SIZE)
+    return {"instances": instances, "network_interfaces": interfaces}
+
+
+def describe_references(client, group_ids):
+    """``{group_id: [ids of groups whose rules reference it]}`` for every given id (10 per request)."""
+    result = dict((group_id, []) for group_id in _unique(group_ids))
+    for id_chunk in chunks(list(result), IDS_PER_REFERENCES_CALL):
+        response = client.call("DescribeSecurityGroupReferences", {"SecurityGroupId": id_chunk})
+        for reference in _items(response, "SecurityGroupReferences.SecurityGroupReference"):
+            referencing = _items(reference, "ReferencingSecurityGroups.ReferencingSecurityGroup")
+            ids = result.setdefault(reference.get("SecurityGroupId"), [])
+            for item in referencing:
+                if item.get("SecurityGroupId") not in ids:
+                    ids.append(item.get("SecurityGroupId"))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing groups
+
+
+def create_group(client, name=None, description=None, vpc_id=None, group_type=None, resource_group_id=None,
+                 tags=None):
+    """Create a group and return its id. The client adds the ClientToken that makes retries safe."""
+    params = {
+        "SecurityGroupName": name,
+        "Description": description,
+        "VpcId": vpc_id,
+        "SecurityGroupType": group_type,
+        "ResourceGroupId": resource_group_id,
+        "Tag": dict(tags) if tags else None,
+    }
+    response = client.call("CreateSecurityGroup", dict((k, v) for k, v in params.items() if v is not None))
+    return response["SecurityGroupId"]
+
+
+def modify_group_attribute(client, group_id, name=None, description=None):
+    params = {"SecurityGroupId": group_id, "SecurityGroupName": name, "Description": description}
+    client.call("ModifySecurityGroupAttribute", dict((k, v) for k, v in params.items() if v is not None))
+
+
+def modify_inner_access_policy(client, group_id, policy):
+    client.call("ModifySecurityGroupPolicy", {"SecurityGroupId": group_id, "InnerAccessPolicy": policy.capitalize()})
+
+
+def delete_group(client, group_id):
+    client.call("DeleteSecurityGroup", {"SecurityGroupId": group_id})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tags
+
+
+def list_tags(client, group_ids):
+    """``{group_id: {key: value}}`` for every given id (groups without tags map to ``{}``)."""
+    result = dict((group_id, {}) for group_id in _unique(group_ids))
+    for id_chunk in chunks(list(result), IDS_PER_TAG_CALL):
+        items = client.paginate("ListTagResources", {"ResourceType": RESOURCE_TYPE, "ResourceId": id_chunk},
+                                "TagResources.TagResource", style="token")
+        for item in items:
+            result.setdefault(item.get("ResourceId"), {}).update(tags_from_api([item]))
+    return result
+
+
+def tag_groups(client, tags_by_group):
+    """Apply ``{group_id: {key: value}}``: groups that need the same tags share TagResources calls."""
+    batches = {}
+    for group_id, tags in tags_by_group.items():
+        if tags:
+            batches.setdefault(tuple(sorted(tags.items())), []).append(group_id)
+    for tag_items, group_ids in sorted(batches.items()):
+        for id_chunk in chunks(group_ids, IDS_PER_TAG_CALL):
+            client.call("TagResources", {"ResourceType": RESOURCE_TYPE, "ResourceId": id_chunk,
+                                         "Tag": dict(tag_items)})
+
+
+def untag_groups(client, keys_by_group):
+    """Remove ``{group_id: [keys]}``: groups losing the same keys share UntagResources calls."""
+    batches = {}
+    for group_id, keys in keys_by_group.items():
+        if keys:
+            batches.setdefault(tuple(sorted(keys)), []).append(group_id)
+    for keys, group_ids in sorted(batches.items()):
+        for id_chunk in chunks(group_ids, IDS_PER_TAG_CALL):
+            for key_chunk in chunks(keys, KEYS_PER_UNTAG_CALL):
+                client.call("UntagResources", {"ResourceType": RESOURCE_TYPE, "ResourceId": id_chunk,
+                                               "TagKey": key_chunk})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# snake_case results
+
+
+def _lower_or_none(value):
+    return value.lower() if value else None
+
+
+def _int_or_none(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def snake_group(raw, attributes=None):
+    """A DescribeSecurityGroups item (plus, optionally, DescribeSecurityGroupAttribute fields) in snake_case."""
+    attributes = attributes or {}
+    vpc_id = raw.get("VpcId") or attributes.get("VpcId") or ""
+    group = {
+        "security_group_id": raw.get("SecurityGroupId"),
+        "security_group_name": raw.get("SecurityGroupName", attributes.get("SecurityGroupName")),
+        "description": raw.get("Description", attributes.get("Description")),
+        "vpc_id": vpc_id,
+        "network_type": "vpc" if vpc_id else "classic",
+        "security_group_type": raw.get("SecurityGroupType") or "normal",
+        "inner_access_policy": _lower_or_none(attributes.get("InnerAccessPolicy") or raw.get("InnerAccessPolicy")),
+        "resource_group_id": raw.get("ResourceGroupId") or "",
+        "creation_time": raw.get("CreationTime"),
+        "service_managed": bool(raw.get("ServiceManaged")),
+        "ecs_count": _int_or_none(raw.get("EcsCount")),
+        "rule_count": _int_or_none(raw.get("RuleCount")),
+        "group_to_group_rule_count": _int_or_none(raw.get("GroupToGroupRuleCount")),
+        "tags": tags_from_api(_items(raw, "Tags.Tag")),
+    }
+    return group
+
+
+_RULE_FIELDS = (
+    ("SecurityGroupRuleId", "security_group_rule_id"),
+    ("Direction", "direction"),
+    ("PortRange", "port_range"),
+    ("SourcePortRange", "source_port_range"),
+    ("SourceCidrIp", "source_cidr_ip"),
+    ("Ipv6SourceCidrIp", "ipv6_source_cidr_ip"),
+    ("SourceGroupId", "source_group_id"),
+    ("SourceGroupName", "source_group_name"),
+    ("SourceGroupOwnerAccount", "source_group_owner_account"),
+    ("SourcePrefixListId", "source_prefix_list_id"),
+    ("SourcePrefixListName", "source_prefix_list_name"),
+    ("DestCidrIp", "dest_cidr_ip"),
+    ("Ipv6DestCidrIp", "ipv6_dest_cidr_ip"),
+    ("DestGroupId", "dest_group_id"),
+    ("DestGroupName", "dest_group_name"),
+    ("DestGroupOwnerAccount", "dest_group_owner_account"),
+    ("DestPrefixListId", "dest_prefix_list_id"),
+    ("DestPrefixListName", "dest_prefix_list_name"),
+    ("NicType", "nic_type"),
+    ("Description", "description"),
+    ("CreateTime", "create_time"),
+)
+
+
+def snake_rule(raw):
+    """A Permission in snake_case: protocol and policy lower case, priority an int, unset fields ``""``."""
+    rule = dict((snake, raw.get(camel) or "") for camel, snake in _RULE_FIELDS)
+    rule["ip_protocol"] = (raw.get("IpProtocol") or "").lower()
+    rule["policy"] = (raw.get("Policy") or "").lower()
+    rule["priority"] = _int_or_none(raw.get("Priority"))
+    return rule
+
+
+def snake_instance(raw):
+    vpc = raw.get("VpcAttributes") or {}
+    private_ips = _items(vpc, "PrivateIpAddress.IpAddress") or _items(raw, "InnerIpAddress.IpAddress")
+    return {
+        "instance_id": raw.get("InstanceId"),
+        "instance_name": raw.get("InstanceName"),
+        "status": raw.get("Status"),
+        "network_type": raw.get("InstanceNetworkType"),
+        "vpc_id": vpc.get("VpcId") or "",
+        "zone_id": raw.get("ZoneId"),
+        "private_ip_addresses": list(private_ips),
+        "security_group_ids": list(_items(raw, "SecurityGroupIds.SecurityGroupId")),
+    }
+
+
+def snake_network_interface(raw):
+    return {
+        "network_interface_id": raw.get("NetworkInterfaceId"),
+        "type": raw.get("Type"),
+        "status": raw.get("Status"),
+        "instance_id": raw.get("InstanceId") or "",
+        "vpc_id": raw.get("VpcId") or "",
+        "private_ip_address": raw.get("PrivateIpAddress"),
+        "security_group_ids": list(_items(raw, "SecurityGroupIds.SecurityGroupId")),
+    }
+
+
+def snake_members(members):
+    return {
+        "instances": [snake_instance(item) for item in members.get("instances", [])],
+        "network_interfaces": [snake_network_interface(item) for item in members.get("network_interfaces", [])],
+    }
+
+
+def blocking_members(members):
+    """Member ids that stop a delete: instances, and ENIs not already listed as an instance's primary ENI."""
+    instance_ids = [item.get("InstanceId") for item in members.get("instances", [])]
+    eni_ids = [item.get("NetworkInterfaceId") for item in members.get("network_interfaces", [])
+               if not (item.get("Type") == "Primary" and item.get("InstanceId") in instance_ids)]
+    return instance_ids, eni_ids

@@ -1,0 +1,500 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sg
+short_description: Create, update and delete Alibaba Cloud ECS security groups
+version_added: 1.0.0
+description:
+  - Creates an ECS security group, or updates its name, description, inner access policy and tags in place,
+    or deletes it.
+  - A group is found by O(security_group_id), or by O(name) within O(vpc_id). A name that matches several
+    groups is an error that lists the candidates.
+  - A delete is refused, before any change, while instances or network interfaces are members of the group or
+    other groups' rules reference it; the failure lists them.
+  - Every argument is validated before the first API call.
+  - Rules are managed by M(cloudwall.alicloud.sg_rule), membership by M(cloudwall.alicloud.sg_membership).
+author:
+  - cloudwall maintainers (@cloudwall)
+options:
+  name:
+    description:
+      - Name of the group. 2 to 128 characters; starts with a letter (or a CJK character); letters, digits,
+        C(:), C(_), C(.) and C(-); must not start with C(http://) or C(https://).
+      - Required to create a group. With O(security_group_id), a different value renames the group.
+    type: str
+    aliases: [security_group_name, group_name]
+  description:
+    description:
+      - Description of the group. 2 to 256 characters; must not start with C(http://) or C(https://).
+      - Left unchanged when not given.
+    type: str
+  vpc_id:
+    description:
+      - VPC of the group. Without it a group is created in the classic network.
+      - Narrows the lookup by O(name). A group cannot move to another VPC.
+    type: str
+  security_group_id:
+    description:
+      - Id of an existing group (C(sg-...)). With it, O(name) renames the group.
+    type: str
+    aliases: [id, group_id]
+  security_group_type:
+    description:
+      - Type of the group, chosen at creation. C(enterprise) groups hold more instances, isolate members from
+        each other (inner access policy C(drop)) and take no group-reference rules.
+      - Cannot change on an existing group.
+    type: str
+    choices: [normal, enterprise]
+  inner_access_policy:
+    description:
+      - Whether members of the group may reach each other over the intranet (C(accept)) or are isolated unless
+        rules allow it (C(drop)). The API default is C(accept) for normal groups.
+      - Enterprise groups are always C(drop).
+      - Left unchanged when not given.
+    type: str
+    choices: [accept, drop]
+  resource_group_id:
+    description:
+      - Resource group of a new group. Cannot change on an existing group.
+    type: str
+  state:
+    description:
+      - C(present) creates or updates the group; C(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - Creation carries a ClientToken reused across retries, so a retried create never makes two groups.
+  - Check mode predicts the exact change and makes no mutating call; a group it would create is reported with
+    RV(security_group.security_group_id) null.
+extends_documentation_fragment:
+  - cloudwall.alicloud.auth
+  - cloudwall.alicloud.tags
+  - cloudwall.alicloud.attributes
+"""
+
+EXAMPLES = r"""
+- name: Web tier group in the demo VPC
+  cloudwall.alicloud.sg:
+    name: web-tier
+    description: Web servers, reachable on 80/443 from the Internet
+    vpc_id: vpc-demo0000000000000001
+    inner_access_policy: drop
+    tags:
+      tier: web
+      owner: platform
+  register: web_group
+
+- name: Rename it by id and replace its tags
+  cloudwall.alicloud.sg:
+    security_group_id: "{{ web_group.security_group.security_group_id }}"
+    name: web-frontend
+    tags:
+      tier: web
+    purge_tags: true
+
+- name: Delete it (refused while instances are members or rules reference it)
+  cloudwall.alicloud.sg:
+    security_group_id: "{{ web_group.security_group.security_group_id }}"
+    state: absent
+"""
+
+RETURN = r"""
+security_group:
+  description:
+    - The group after the run (what it would be, in check mode). Empty after a delete.
+  returned: always
+  type: dict
+  contains:
+    security_group_id:
+      description: Id of the group; null in check mode for a group that would be created.
+      type: str
+      returned: success
+      sample: sg-bp67acfmxazb4ph1a2b3
+    security_group_name:
+      description: Name of the group.
+      type: str
+      returned: success
+      sample: web-tier
+    description:
+      description: Description of the group.
+      type: str
+      returned: success
+      sample: Web servers, reachable on 80/443 from the Internet
+    vpc_id:
+      description: VPC of the group; empty for a classic group.
+      type: str
+      returned: success
+      sample: vpc-demo0000000000000001
+    network_type:
+      description: C(vpc) or C(classic).
+      type: str
+      returned: success
+      sample: vpc
+    security_group_type:
+      description: C(normal) or C(enterprise).
+      type: str
+      returned: success
+      sample: normal
+    inner_access_policy:
+      description: C(accept) or C(drop).
+      type: str
+      returned: success
+      sample: drop
+    resource_group_id:
+      description: Resource group of the group; empty when none.
+      type: str
+      returned: success
+      sample: rg-acfmxazb4ph6aiy
+    creation_time:
+      description: When the group was created (ISO 8601, UTC); null for a group that would be created.
+      type: str
+      returned: success
+      sample: "2026-08-31T03:12:29Z"
+    service_managed:
+      description: Whether a cloud service manages the group.
+      type: bool
+      returned: success
+      sample: false
+    ecs_count:
+      description: Number of instances in the group, when the API reports it.
+      type: int
+      returned: success
+      sample: 2
+    rule_count:
+      description: Number of rules of the group, when the API reports it.
+      type: int
+      returned: success
+      sample: 4
+    group_to_group_rule_count:
+      description: Number of rules that reference other groups, when the API reports it.
+      type: int
+      returned: success
+      sample: 1
+    tags:
+      description: Tags of the group.
+      type: dict
+      returned: success
+      sample: {"tier": "web", "owner": "platform"}
+diff:
+  description: The group before and after, in the shape of RV(security_group); empty dicts where none exists.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: The group before the run.
+      type: dict
+      returned: when diff mode is on
+      sample: {}
+    after:
+      description: The group after the run.
+      type: dict
+      returned: when diff mode is on
+      sample: {"security_group_name": "web-tier", "tags": {"tier": "web"}}
+"""
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+    GroupLookupError,
+    ambiguous_name_error,
+    blocking_members,
+    create_group,
+    delete_group,
+    describe_members,
+    describe_references,
+    get_group,
+    get_group_attributes,
+    groups_named,
+    modify_group_attribute,
+    modify_inner_access_policy,
+    snake_group,
+    tag_groups,
+    untag_groups,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import (
+    apply_tag_plan,
+    check_tag_count,
+    diff_tags,
+    normalize_tags,
+    validate_tags,
+)
+
+NAME_MIN = 2
+NAME_MAX = 128
+DESCRIPTION_MIN = 2
+DESCRIPTION_MAX = 256
+NAME_EXTRA_CHARACTERS = ":_.-"
+URL_PREFIXES = ("http://", "https://")
+
+
+def validate_name(name, arg_name="name"):
+    """Raise ValueError unless ``name`` is a valid security group name (ECS_API.md, CreateSecurityGroup)."""
+    if name is None:
+        return
+    allowed = "%d to %d characters, starting with a letter, made of letters, digits and %s" % (
+        NAME_MIN, NAME_MAX, " ".join(NAME_EXTRA_CHARACTERS))
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise ValueError("%s %r has %d characters; allowed: %s" % (arg_name, name, len(name), allowed))
+    if name.lower().startswith(URL_PREFIXES):
+        raise ValueError("%s %r starts with http:// or https://; allowed: %s" % (arg_name, name, allowed))
+    if not name[0].isalpha():
+        raise ValueError("%s %r starts with %r; allowed: %s" % (arg_name, name, name[0], allowed))
+    bad = sorted(set(char for char in name if not (char.isalnum() or char in NAME_EXTRA_CHARACTERS)))
+    if bad:
+        raise ValueError("%s %r contains %s; allowed: %s" % (arg_name, name, ", ".join(repr(c) for c in bad), allowed))
+
+
+def validate_description(description, arg_name="description"):
+    """Raise ValueError unless ``description`` is a valid security group description."""
+    if description is None:
+        return
+    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
+        raise ValueError("%s has %d characters; allowed: %d to %d characters"
+                         % (arg_name, len(description), DESCRIPTION_MIN, DESCRIPTION_MAX))
+    if description.lower().startswith(URL_PREFIXES):
+        raise ValueError("%s %r starts with http:// or https://, which is not allowed" % (arg_name, description))
+
+
+def default_policy(group_type):
+    return "drop" if group_type == "enterprise" else "accept"
+
+
+def plan_update(current, params):
+    """What must change on an existing group (``current`` is a snake_group dict), as a dict of steps.
+
+    Keys present only when something changes: ``attribute`` (name/description), ``policy``, ``tags_set``,
+    ``tags_remove``. Raises ValueError for changes the API cannot make in place.
+    """
+    for option, field in (("vpc_id", "vpc_id"), ("security_group_type", "security_group_type"),
+                          ("resource_group_id", "resource_group_id")):
+        wanted = params.get(option)
+        if wanted is not None and wanted != current.get(field):
+            raise ValueError("%s of %s is %r and cannot change to %r; create a new group instead"
+                             % (option, current["security_group_id"], current.get(field) or "", wanted))
+    steps = {}
+    attribute = {}
+    if params.get("name") is not None and params["name"] != current.get("security_group_name"):
+        attribute["name"] = params["name"]
+    if params.get("description") is not None and params["description"] != current.get("description"):
+        attribute["description"] = params["description"]
+    if attribute:
+        steps["attribute"] = attribute
+    policy = params.get("inner_access_policy")
+    if policy is not None and policy != current.get("inner_access_policy"):
+        if current.get("security_group_type") == "enterprise":
+            raise ValueError("inner_access_policy of enterprise group %s is always drop" % current["security_group_id"])
+        steps["policy"] = policy
+    to_set, to_remove = diff_tags(current.get("tags"), params.get("tags"), params.get("purge_tags"))
+    if to_set:
+        steps["tags_set"] = to_set
+    if to_remove:
+        steps["tags_remove"] = to_remove
+    return steps
+
+
+def apply_update_plan(current, steps):
+    """The snake_group dict the group will be once ``steps`` are applied (check mode, diff mode)."""
+    after = dict(current)
+    attribute = steps.get("attribute", {})
+    if "name" in attribute:
+        after["security_group_name"] = attribute["name"]
+    if "description" in attribute:
+        after["description"] = attribute["description"]
+    if "policy" in steps:
+        after["inner_access_policy"] = steps["policy"]
+    after["tags"] = apply_tag_plan(current.get("tags"), steps.get("tags_set", {}), steps.get("tags_remove", []))
+    return after
+
+
+def predicted_new_group(params):
+    """The snake_group dict of a group this run would create; id and creation time unknown."""
+    group_type = params.get("security_group_type") or "normal"
+    return {
+        "security_group_id": None,
+        "security_group_name": params.get("name"),
+        "description": params.get("description") or "",
+        "vpc_id": params.get("vpc_id") or "",
+        "network_type": "vpc" if params.get("vpc_id") else "classic",
+        "security_group_type": group_type,
+        "inner_access_policy": params.get("inner_access_policy") or default_policy(group_type),
+        "resource_group_id": params.get("resource_group_id") or "",
+        "creation_time": None,
+        "service_managed": False,
+        "ecs_count": 0,
+        "rule_count": 0,
+        "group_to_group_rule_count": 0,
+        "tags": normalize_tags(params.get("tags")),
+    }
+
+
+class SecurityGroupModule(AlicloudModule):
+    represent = "security_group"
+
+    @classmethod
+    def define_module(cls):
+        spec = cls.base_module_spec()
+        spec["argument_spec"].update(
+            name=dict(type="str", aliases=["security_group_name", "group_name"]),
+            description=dict(type="str"),
+            vpc_id=dict(type="str"),
+            security_group_id=dict(type="str", aliases=["id", "group_id"]),
+            security_group_type=dict(type="str", choices=["normal", "enterprise"]),
+            inner_access_policy=dict(type="str", choices=["accept", "drop"]),
+            resource_group_id=dict(type="str"),
+            tags=dict(type="dict"),
+            purge_tags=dict(type="bool", default=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        )
+        spec["required_one_of"] = [["name", "security_group_id"]]
+        return spec
+
+    def __init__(self, module):
+        super(SecurityGroupModule, self).__init__(module)
+        self.result_value = {}
+
+    # -- validation -------------------------------------------------------------------------------------------
+
+    def validate(self):
+        params = self.params
+        try:
+            validate_name(params["name"])
+            validate_description(params["description"])
+            validate_tags(params["tags"], "tags")
+        except ValueError as error:
+            self.fail(str(error))
+        if params["security_group_type"] == "enterprise" and params["inner_access_policy"] == "accept":
+            self.fail("inner_access_policy accept is not allowed with security_group_type enterprise; "
+                      "enterprise groups always isolate their members (drop)")
+
+    # -- reading ----------------------------------------------------------------------------------------------
+
+    def find_current(self):
+        """The raw group this task manages, or None."""
+        params = self.params
+        if params["security_group_id"]:
+            group = get_group(self.client, params["security_group_id"])
+            if group is None and params["state"] == "present":
+                self.fail("no security group with id %s; omit security_group_id to create one by name"
+                          % params["security_group_id"])
+            return group
+        matches = groups_named(self.client, params["name"], params["vpc_id"])
+        if len(matches) > 1:
+            raise ambiguous_name_error(params["name"], params["vpc_id"], matches)
+        return matches[0] if matches else None
+
+    def read_snake(self, raw):
+        return snake_group(raw, get_group_attributes(self.client, raw["SecurityGroupId"]))
+
+    # -- run --------------------------------------------------------------------------------------------------
+
+    def run(self):
+        self.validate()
+        try:
+            raw = self.find_current()
+        except GroupLookupError as error:
+            self.fail(str(error), candidates=error.candidates)
+        if self.params["state"] == "absent":
+            self.ensure_absent(raw)
+        elif raw is None:
+            self.create()
+        else:
+            self.update(self.read_snake(raw))
+
+    def create(self):
+        params = self.params
+        if not params["name"]:
+            self.fail("name is required to create a security group")
+        predicted = predicted_new_group(params)
+        try:
+            check_tag_count(predicted["tags"], "the new security group")
+        except ValueError as error:
+            self.fail(str(error))
+        self.changed = True
+        self.diff = {"before": {}, "after": predicted}
+        if self.check_mode:
+            self.result_value = predicted
+            return
+        group_id = create_group(
+            self.client, name=params["name"], description=params["description"], vpc_id=params["vpc_id"],
+            group_type=params["security_group_type"], resource_group_id=params["resource_group_id"],
+            tags=predicted["tags"],
+        )
+        group_type = params["security_group_type"] or "normal"
+        if params["inner_access_policy"] and params["inner_access_policy"] != default_policy(group_type):
+            modify_inner_access_policy(self.client, group_id, params["inner_access_policy"])
+        self.result_value = self.reread(group_id)
+        self.diff["after"] = self.result_value
+
+    def update(self, current):
+        try:
+            steps = plan_update(current, self.params)
+            after = apply_update_plan(current, steps)
+            check_tag_count(after["tags"], current["security_group_id"])
+        except ValueError as error:
+            self.fail(str(error))
+        self.diff = {"before": current, "after": after}
+        self.result_value = current
+        if not steps:
+            return
+        self.changed = True
+        if self.check_mode:
+            self.result_value = after
+            return
+        group_id = current["security_group_id"]
+        if "attribute" in steps:
+            modify_group_attribute(self.client, group_id, **steps["attribute"])
+        if "policy" in steps:
+            modify_inner_access_policy(self.client, group_id, steps["policy"])
+        # Removing first keeps the group under the 20-tag limit while keys are swapped.
+        if "tags_remove" in steps:
+            untag_groups(self.client, {group_id: steps["tags_remove"]})
+        if "tags_set" in steps:
+            tag_groups(self.client, {group_id: steps["tags_set"]})
+        self.result_value = self.reread(group_id)
+        self.diff["after"] = self.result_value
+
+    def reread(self, group_id):
+        raw = get_group(self.client, group_id)
+        if raw is None:
+            self.fail("security group %s disappeared while it was being changed" % group_id)
+        return self.read_snake(raw)
+
+    def ensure_absent(self, raw):
+        if raw is None:
+            return
+        group_id = raw["SecurityGroupId"]
+        before = snake_group(raw)
+        members = describe_members(self.client, group_id)
+        instance_ids, eni_ids = blocking_members(members)
+        referencing = [ref for ref in describe_references(self.client, [group_id]).get(group_id, []) if ref != group_id]
+        if instance_ids or eni_ids or referencing:
+            reasons = []
+            if instance_ids:
+                reasons.append("instances %s are members" % ", ".join(instance_ids))
+            if eni_ids:
+                reasons.append("network interfaces %s are members" % ", ".join(eni_ids))
+            if referencing:
+                reasons.append("rules of groups %s reference it" % ", ".join(referencing))
+            self.result_value = before
+            self.fail("security group %s (%s) cannot be deleted: %s"
+                      % (group_id, before["security_group_name"], "; ".join(reasons)),
+                      security_group=before, instances=instance_ids, network_interfaces=eni_ids, referencing_security_groups=referencing)
+        self.changed = True
+        self.diff = {"before": before, "after": {}}
+        if not self.check_mode:
+            delete_group(self.client, group_id)
+
+
+def main():
+    SecurityGroupModule.run_module()
+
+
+if __name__ == "__main__":
+    main()

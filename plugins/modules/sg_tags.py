@@ -1,0 +1,232 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sg_tags
+short_description: Add, remove and purge tags of Alibaba Cloud ECS security groups
+version_added: 1.0.0
+description:
+  - Manages the tags of one or several existing security groups, through TagResources, UntagResources and
+    ListTagResources on resource type C(securitygroup).
+  - Groups that need the same change share API calls (up to 50 groups per call).
+  - Tags are validated before the first API call. Key 1 to 128 characters, not starting with C(aliyun) or
+    C(acs:), without C(http://) or C(https://); value 0 to 128 characters, without C(http://) or C(https://);
+    at most 20 tags per group, counted after the change.
+author:
+  - cloudwall maintainers (@cloudwall)
+options:
+  security_group:
+    description:
+      - The groups, each by id (C(sg-...)) or by name. A name must match exactly one group (within O(vpc_id) when
+        given); otherwise the module fails and lists the candidates.
+    type: list
+    elements: str
+    required: true
+    aliases: [security_groups, security_group_id, security_group_ids]
+  vpc_id:
+    description:
+      - VPC in which names in O(security_group) are looked up, and in which every group must be.
+    type: str
+  tags:
+    description:
+      - With O(state=present), the tags every group must carry (key to value).
+      - With O(state=absent), the tags to remove. A key without a value (null) is removed whatever its value;
+        a key with a value is removed only from groups where it has that value.
+    type: dict
+    required: true
+  purge_tags:
+    description:
+      - With O(state=present), also remove every tag not listed in O(tags). O(tags={}) with O(purge_tags=true)
+        removes all tags.
+      - Ignored with O(state=absent).
+    type: bool
+    default: false
+  state:
+    description:
+      - C(present) adds or updates tags; C(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - Check mode reports exactly the tags that would be added and removed, and makes no mutating call.
+extends_documentation_fragment:
+  - cloudwall.alicloud.auth
+  - cloudwall.alicloud.attributes
+"""
+
+EXAMPLES = r"""
+- name: Tag the demo VPC's default group
+  cloudwall.alicloud.sg_tags:
+    security_group: default-vpc
+    vpc_id: vpc-demo0000000000000001
+    tags:
+      env: demo
+      owner: platform
+
+- name: Make these two tags the only ones of both default groups
+  cloudwall.alicloud.sg_tags:
+    security_group:
+      - sg-demovpcdefault000001
+      - sg-democlassic000000001
+    tags:
+      env: demo
+      owner: platform
+    purge_tags: true
+
+- name: Remove "owner" whatever its value, and "env" only where it is "demo"
+  cloudwall.alicloud.sg_tags:
+    security_group: sg-demovpcdefault000001
+    tags:
+      owner:
+      env: demo
+    state: absent
+"""
+
+RETURN = r"""
+tags:
+  description: Tags of each group after the run (what they would be, in check mode), by group id.
+  returned: always
+  type: dict
+  sample: {"sg-demovpcdefault000001": {"env": "demo", "owner": "platform"}}
+added:
+  description: Tags set on each changed group (new keys and new values), by group id.
+  returned: always
+  type: dict
+  sample: {"sg-demovpcdefault000001": {"env": "demo"}}
+removed:
+  description: Tag keys removed from each changed group, by group id.
+  returned: always
+  type: dict
+  sample: {"sg-democlassic000000001": ["old"]}
+security_group_ids:
+  description: Ids of the groups, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: ["sg-demovpcdefault000001", "sg-democlassic000000001"]
+diff:
+  description: Tags of every group before and after, by group id.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Tags before the run.
+      type: dict
+      returned: when diff mode is on
+      sample: {"sg-demovpcdefault000001": {}}
+    after:
+      description: Tags after the run.
+      type: dict
+      returned: when diff mode is on
+      sample: {"sg-demovpcdefault000001": {"env": "demo"}}
+"""
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+    GroupLookupError,
+    find_groups,
+    list_tags,
+    tag_groups,
+    untag_groups,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import (
+    apply_tag_plan,
+    check_tag_count,
+    diff_tags,
+    removal_keys,
+    validate_tags,
+)
+
+
+def plan_tags(current_by_group, tags, purge, state):
+    """``{group_id: (to_set, to_remove)}`` for the groups that change.
+
+    Raises ValueError when a group would end up with more tags than allowed.
+    """
+    plan = {}
+    for group_id, current in current_by_group.items():
+        if state == "absent":
+            to_set, to_remove = {}, removal_keys(current, tags)
+        else:
+            to_set, to_remove = diff_tags(current, tags, purge)
+        if to_set or to_remove:
+            check_tag_count(apply_tag_plan(current, to_set, to_remove), group_id)
+            plan[group_id] = (to_set, to_remove)
+    return plan
+
+
+class SecurityGroupTagsModule(AlicloudModule):
+    represent = "tags"
+
+    @classmethod
+    def define_module(cls):
+        spec = cls.base_module_spec()
+        spec["argument_spec"].update(
+            security_group=dict(type="list", elements="str", required=True,
+                                aliases=["security_groups", "security_group_id", "security_group_ids"]),
+            vpc_id=dict(type="str"),
+            tags=dict(type="dict", required=True),
+            purge_tags=dict(type="bool", default=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        )
+        return spec
+
+    def __init__(self, module):
+        super(SecurityGroupTagsModule, self).__init__(module)
+        self.result_value = {}
+        self.extra_results = {"added": {}, "removed": {}, "security_group_ids": []}
+
+    def run(self):
+        params = self.params
+        refs = [ref.strip() for ref in params["security_group"] if ref and ref.strip()]
+        if not refs:
+            self.fail("security_group must name at least one group (id or name)")
+        try:
+            validate_tags(params["tags"], "tags", allow_none_values=params["state"] == "absent")
+        except ValueError as error:
+            self.fail(str(error))
+        try:
+            groups = find_groups(self.client, refs, params["vpc_id"])
+        except GroupLookupError as error:
+            self.fail(str(error), candidates=error.candidates)
+        group_ids = []
+        for group in groups:
+            if group["SecurityGroupId"] not in group_ids:
+                group_ids.append(group["SecurityGroupId"])
+        self.extra_results["security_group_ids"] = group_ids
+
+        current = list_tags(self.client, group_ids)
+        try:
+            plan = plan_tags(current, params["tags"], params["purge_tags"], params["state"])
+        except ValueError as error:
+            self.fail(str(error))
+        after = dict((group_id, apply_tag_plan(current[group_id], *plan.get(group_id, ({}, []))))
+                     for group_id in group_ids)
+        self.extra_results["added"] = dict((group_id, steps[0]) for group_id, steps in plan.items() if steps[0])
+        self.extra_results["removed"] = dict((group_id, steps[1]) for group_id, steps in plan.items() if steps[1])
+        self.result_value = after
+        self.diff = {"before": dict((group_id, current[group_id]) for group_id in group_ids), "after": after}
+        if not plan:
+            return
+        self.changed = True
+        if self.check_mode:
+            return
+        # Removals first, so that swapping keys never crosses the 20-tag limit.
+        untag_groups(self.client, dict((group_id, steps[1]) for group_id, steps in plan.items()))
+        tag_groups(self.client, dict((group_id, steps[0]) for group_id, steps in plan.items()))
+        self.result_value = list_tags(self.client, group_ids)
+        self.diff["after"] = self.result_value
+
+
+def main():
+    SecurityGroupTagsModule.run_module()
+
+
+if __name__ == "__main__":
+    main()
