@@ -47,13 +47,16 @@ def mirror(root, target):
                 os.remove(os.path.join(dirpath, name))
                 removed += 1
     for dirpath, dirnames, filenames in os.walk(target, topdown=False):
-        if dirpath != target and not os.listdir(dirpath):
+        rel = os.path.relpath(dirpath, target) + '/'
+        if dirpath != target and not rel.startswith(KEEP) and not os.listdir(dirpath):
             os.rmdir(dirpath)
     return copied, removed
 
 
 def own_repository(target):
-    if not os.path.isdir(os.path.join(target, '.git')):
+    probe = subprocess.run(['git', 'rev-parse', '--show-toplevel'], cwd=target, capture_output=True, text=True, check=False)
+    if probe.stdout.strip() != target:
+        shutil.rmtree(os.path.join(target, '.git'), ignore_errors=True)
         subprocess.check_call(['git', 'init', '--quiet', target])
 
 

@@ -43,7 +43,7 @@ class FakeClient:
             params = dict(params, NextToken=response["NextToken"])
 
     def actions(self):
-        return [action for action, _ in self.calls]
+        return [action for action, _params in self.calls]
 
 
 def group(group_id, name, vpc_id="vpc-1", tags=None):
@@ -109,7 +109,7 @@ def test_describe_groups_reads_every_page():
     client = FakeClient(groups_responder(many))
     found = g.describe_groups(client)
     assert [x["SecurityGroupId"] for x in found] == [x["SecurityGroupId"] for x in many]
-    assert [params.get("NextToken") for _, params in client.calls] == [None, "100", "200"]
+    assert [params.get("NextToken") for _action, params in client.calls] == [None, "100", "200"]
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_describe_groups_sends_ids_100_per_request(count, expected_chunk_sizes):
     client = FakeClient(groups_responder(many))
     found = g.describe_groups(client, ids=[x["SecurityGroupId"] for x in many])
     assert len(found) == count
-    assert [len(params["SecurityGroupIds"]) for _, params in client.calls] == expected_chunk_sizes
+    assert [len(params["SecurityGroupIds"]) for _action, params in client.calls] == expected_chunk_sizes
 
 
 def test_describe_groups_with_no_ids_makes_no_call_and_duplicates_are_sent_once():
@@ -178,7 +178,7 @@ def test_find_groups_reads_all_ids_in_one_request_and_keeps_order():
     # One entry per distinct reference: "redis" names the same group as the first id.
     assert [x["SecurityGroupId"] for x in found] == ["sg-aaaaaaaaaaaaaaaaaaa3", "sg-aaaaaaaaaaaaaaaaaaa3",
                                                      "sg-aaaaaaaaaaaaaaaaaaa1"]
-    id_requests = [params for _, params in client.calls if "SecurityGroupIds" in params]
+    id_requests = [params for _action, params in client.calls if "SecurityGroupIds" in params]
     assert len(id_requests) == 1
     assert id_requests[0]["SecurityGroupIds"] == ["sg-aaaaaaaaaaaaaaaaaaa3", "sg-aaaaaaaaaaaaaaaaaaa1"]
 
@@ -212,21 +212,21 @@ def test_describe_rules_reads_every_page_of_a_vpc_group():
     assert [p["SecurityGroupRuleId"] for p in permissions] == ["sgr-1", "sgr-2"]
     assert attributes == {"SecurityGroupId": "sg-1", "VpcId": "vpc-1", "SecurityGroupName": "web",
                           "InnerAccessPolicy": "Drop"}
-    assert [params.get("NextToken") for _, params in client.calls] == [None, "1"]
-    assert all(params["MaxResults"] == 1000 and params["Direction"] == "all" for _, params in client.calls)
+    assert [params.get("NextToken") for _action, params in client.calls] == [None, "1"]
+    assert all(params["MaxResults"] == 1000 and params["Direction"] == "all" for _action, params in client.calls)
 
 
 def test_describe_rules_reads_both_nic_types_of_a_classic_group():
     pages = {None: [[permission("sgr-i", "internet")]], "intranet": [[permission("sgr-n", "intranet")]]}
     client = FakeClient(rules_responder("", pages))
-    _, permissions = g.describe_rules(client, "sg-1")
+    _attributes, permissions = g.describe_rules(client, "sg-1")
     assert sorted(p["SecurityGroupRuleId"] for p in permissions) == ["sgr-i", "sgr-n"]
-    assert [params.get("NicType") for _, params in client.calls] == [None, "intranet"]
+    assert [params.get("NicType") for _action, params in client.calls] == [None, "intranet"]
 
 
 def test_describe_rules_with_a_nic_type_reads_only_it():
     client = FakeClient(rules_responder("", {"internet": [[permission("sgr-i", "internet")]]}))
-    _, permissions = g.describe_rules(client, "sg-1", direction="ingress", nic_type="internet")
+    _attributes, permissions = g.describe_rules(client, "sg-1", direction="ingress", nic_type="internet")
     assert len(permissions) == 1 and len(client.calls) == 1
     assert client.calls[0][1]["Direction"] == "ingress"
 
@@ -252,7 +252,7 @@ def test_describe_members_filters_by_group_on_both_apis():
     members = g.describe_members(client, "sg-1")
     assert members == {"instances": [{"InstanceId": "i-1"}], "network_interfaces": [{"NetworkInterfaceId": "eni-1"}]}
     assert sorted(client.actions()) == ["DescribeInstances", "DescribeNetworkInterfaces"]
-    assert all(params["SecurityGroupId"] == "sg-1" for _, params in client.calls)
+    assert all(params["SecurityGroupId"] == "sg-1" for _action, params in client.calls)
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def test_describe_references_sends_10_ids_per_request_and_maps_every_id():
 
     client = FakeClient(respond)
     result = g.describe_references(client, ids)
-    assert [len(params["SecurityGroupId"]) for _, params in client.calls] == [10, 10, 3]
+    assert [len(params["SecurityGroupId"]) for _action, params in client.calls] == [10, 10, 3]
     assert result["sg-7"] == ["sg-ref"]
     assert sorted(result) == sorted(ids)
     assert all(result[gid] == [] for gid in ids if gid != "sg-7")
@@ -305,7 +305,7 @@ def test_list_tags_batches_50_ids_and_maps_groups_without_tags_to_empty():
 
     client = FakeClient(respond)
     result = g.list_tags(client, ids)
-    assert [len(params["ResourceId"]) for _, params in client.calls] == [50, 10]
+    assert [len(params["ResourceId"]) for _action, params in client.calls] == [50, 10]
     assert result["sg-55"] == {"env": "prod"}
     assert result["sg-0"] == {}
     assert len(result) == 60
@@ -317,24 +317,24 @@ def test_tag_groups_shares_calls_between_groups_needing_the_same_tags():
     plan["sg-x"] = {"env": "dev"}
     plan["sg-none"] = {}
     g.tag_groups(client, plan)
-    sent = [(params["Tag"], len(params["ResourceId"])) for _, params in client.calls]
+    sent = [(params["Tag"], len(params["ResourceId"])) for _action, params in client.calls]
     assert sorted(sent, key=repr) == sorted([({"env": "dev"}, 1), ({"env": "prod"}, 50), ({"env": "prod"}, 5)],
                                             key=repr)
     assert set(client.actions()) == {"TagResources"}
-    assert all(params["ResourceType"] == "securitygroup" for _, params in client.calls)
+    assert all(params["ResourceType"] == "securitygroup" for _action, params in client.calls)
 
 
 def test_untag_groups_batches_by_identical_keys():
     client = FakeClient(lambda action, params: {})
     g.untag_groups(client, {"sg-1": ["b", "a"], "sg-2": ["a", "b"], "sg-3": ["c"], "sg-4": []})
-    sent = sorted((params["TagKey"], params["ResourceId"]) for _, params in client.calls)
+    sent = sorted((params["TagKey"], params["ResourceId"]) for _action, params in client.calls)
     assert sent == [(["a", "b"], ["sg-1", "sg-2"]), (["c"], ["sg-3"])]
 
 
 def test_untag_groups_sends_at_most_20_keys_per_request():
     client = FakeClient(lambda action, params: {})
     g.untag_groups(client, {"sg-1": ["k%02d" % i for i in range(25)]})
-    assert [len(params["TagKey"]) for _, params in client.calls] == [20, 5]
+    assert [len(params["TagKey"]) for _action, params in client.calls] == [20, 5]
 
 
 # --- writes ---------------------------------------------------------------------------------------------------

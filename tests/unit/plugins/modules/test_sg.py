@@ -38,7 +38,7 @@ class FakeEcs:
         self.calls = []
 
     def mutating(self):
-        return [action for action, _ in self.calls if not action.startswith(("Describe", "List"))]
+        return [action for action, _params in self.calls if not action.startswith(("Describe", "List"))]
 
     def call(self, action, params=None, mutating=None):
         params = dict(params or {})

@@ -77,7 +77,7 @@ class FakeEcs:
         return node or []
 
     def count(self, action):
-        return len([1 for name, _ in self.calls if name == action])
+        return len([1 for name, _params in self.calls if name == action])
 
 
 def run_module(ecs, **params):
@@ -109,7 +109,7 @@ def test_rules_are_read_with_bounded_concurrency_in_api_order(max_workers):
 def test_without_rules_or_members_only_the_list_is_read():
     ecs = FakeEcs(5)
     result = run_module(ecs, include_rules=False)
-    assert [name for name, _ in ecs.calls] == ["DescribeSecurityGroups"]
+    assert [name for name, _params in ecs.calls] == ["DescribeSecurityGroups"]
     assert all("rules" not in group for group in result["security_groups"])
     assert all(group["inner_access_policy"] is None for group in result["security_groups"])
 

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Membership reads and writes built on ``EcsClient.call()``: targets in batches, groups in one read, and
+the Join/Leave/Modify*Attribute calls of a plan. The planning itself is in membership.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type  # pylint: disable=invalid-name
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+    GROUP_ID_PATTERN,
+    GroupLookupError,
+    chunks,
+    describe_groups,
+    find_group,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.membership import (
+    INSTANCE,
+    JOIN,
+    LEAVE,
+    REPLACE,
+    unique,
+)
+
+# DescribeInstances takes at most 100 ids in InstanceIds and 100 per page; DescribeNetworkInterfaces takes
+# NetworkInterfaceId.1..100. One read of 100 targets is one call.
+IDS_PER_TARGET_READ = 100
+TARGET_PAGE_SIZE = 100
+
+# Join/Leave take no ClientToken. When a retried call had in fact succeeded (answer lost), the retry meets
+# these codes: the wanted state is reached, so they count as success.
+ALREADY_JOINED = "InvalidInstanceId.AlreadyExists"
+ALREADY_LEFT = "InvalidSecurityGroupAssociation.NotFound"
+
+
+def read_instances(client, instance_ids):
+    """``{instance_id: raw DescribeInstances item}`` of those ids that exist, 100 ids per call."""
+    found = {}
+    for id_chunk in chunks(unique(instance_ids), IDS_PER_TARGET_READ):
+        for item in client.paginate("DescribeInstances", {"InstanceIds": id_chunk}, "Instances.Instance",
+                                    style="token", page_size=TARGET_PAGE_SIZE):
+            found[item.get("InstanceId")] = item
+    return found
+
+
+def read_network_interfaces(client, eni_ids):
+    """``{eni_id: raw DescribeNetworkInterfaces item}`` of those ids that exist, 100 ids per call."""
+    found = {}
+    for id_chunk in chunks(unique(eni_ids), IDS_PER_TARGET_READ):
+        for item in client.paginate("DescribeNetworkInterfaces", {"NetworkInterfaceId": id_chunk},
+                                    "NetworkInterfaceSets.NetworkInterfaceSet", style="token", page_size=TARGET_PAGE_SIZE):
+            found[item.get("NetworkInterfaceId")] = item
+    return found
+
+
+def resolve_groups(client, refs, current_ids, vpc_id=None):
+    """Read the wanted groups (``refs``: ids or names) and the targets' current groups together.
+
+    Returns ``(wanted, by_id)``: the raw groups of ``refs`` in order, and every raw group read by id.
+    All ids (given ones and current ones) go in one batched DescribeSecurityGroups; only names, and ids
+    that match no group (a name may look like an id), are looked up one by one.
+    Raises GroupLookupError when a reference matches no group, several groups, or a group outside ``vpc_id``.
+    """
+    ids = unique([ref for ref in refs if GROUP_ID_PATTERN.match(ref)] + list(current_ids))
+    by_id = dict((group["SecurityGroupId"], group) for group in describe_groups(client, ids=ids)) if ids else {}
+    wanted = []
+    for ref in unique(refs):
+        group = by_id.get(ref)
+        if group is None:
+            group = find_group(client, ref, vpc_id)
+            by_id[group["SecurityGroupId"]] = group
+        elif vpc_id and group.get("VpcId") != vpc_id:
+            raise GroupLookupError("security group %s is in %s, not in vpc_id %s"
+                                   % (ref, group.get("VpcId") or "the classic network", vpc_id))
+        wanted.append(group)
+    return wanted, by_id
+
+
+def _target_param(kind, target_id):
+    return {"InstanceId": target_id} if kind == INSTANCE else {"NetworkInterfaceId": target_id}
+
+
+def join_group(client, kind, target_id, group_id):
+    try:
+        client.call("JoinSecurityGroup", dict(_target_param(kind, target_id), SecurityGroupId=group_id))
+    except EcsApiError as error:
+        if error.code != ALREADY_JOINED:
+            raise
+
+
+def leave_group(client, kind, target_id, group_id):
+    try:
+        client.call("LeaveSecurityGroup", dict(_target_param(kind, target_id), SecurityGroupId=group_id))
+    except EcsApiError as error:
+        if error.code != ALREADY_LEFT:
+            raise
+
+
+def replace_groups(client, kind, target_id, group_ids):
+    """Set the whole group list in one call: atomic, so the target is never without a group."""
+    if kind == INSTANCE:
+        client.call("ModifyInstanceAttribute", {"InstanceId": target_id, "SecurityGroupIds": list(group_ids)})
+    else:
+        client.call("ModifyNetworkInterfaceAttribute", {"NetworkInterfaceId": target_id, "SecurityGroupId": list(group_ids)})
+
+
+def apply_step(client, kind, target_id, step):
+    """Make the API call of one ``(JOIN|LEAVE|REPLACE, value)`` step from membership.change_steps()."""
+    action, value = step
+    if action == JOIN:
+        join_group(client, kind, target_id, value)
+    elif action == LEAVE:
+        leave_group(client, kind, target_id, value)
+    elif action == REPLACE:
+        replace_groups(client, kind, target_id, value)
+    else:
+        raise ValueError("unknown membership step %r" % (action,))
