@@ -46,6 +46,12 @@ $(PIP_CACHE_SCRIPT): hacking/get_pip_offline.py
 
 sanity: collection $(PIP_CACHE_SCRIPT)
 	cd $(COLLECTION) && $(BIN)/ansible-test sanity --venv --python $(ANSIBLE_TEST_PYTHON) --color no
+	@# Modules also run on the older Pythons ansible-core 2.21 supports on targets: compile there too.
+	@hacking/target_pythons.sh | while read -r version interpreter; do \
+	  if [ "$$interpreter" = "-" ]; then echo "compile on Python $$version: skipped, no interpreter found"; continue; fi; \
+	  (cd $(COLLECTION) && $(BIN)/ansible-test sanity --test compile --python $$version \
+	    --python-interpreter "$$interpreter" --color no) || exit 1; \
+	done
 
 units: collection $(PIP_CACHE_SCRIPT)
 	cd $(COLLECTION) && $(BIN)/ansible-test units --venv --python $(ANSIBLE_TEST_PYTHON) --color no

@@ -93,7 +93,7 @@ def group_with_full_rules(world):
 
 
 def bench_describe(endpoint, group_id, client_count, iterations):
-    clients = [EcsApi(endpoint) for _ in range(client_count)]
+    clients = [EcsApi(endpoint) for _index in range(client_count)]
 
     def describe(client, _index):
         response = client.call(DescribeSecurityGroupAttributeRequest, SecurityGroupId=group_id)
@@ -107,7 +107,7 @@ def bench_authorize(endpoint, world, client_count, iterations):
     # Every rule is new: rule n goes to group n // 200 on port 1 + n % 200.
     groups = [world.create_group("bench-auth-%d-%d" % (client_count, n))
               for n in range((iterations + RULES_PER_GROUP - 1) // RULES_PER_GROUP)]
-    clients = [EcsApi(endpoint) for _ in range(client_count)]
+    clients = [EcsApi(endpoint) for _index in range(client_count)]
 
     def authorize(client, index):
         client.call(AuthorizeSecurityGroupRequest, SecurityGroupId=groups[index // RULES_PER_GROUP],

@@ -1,13 +1,17 @@
 # Copyright: cloudwall.alicloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Check a built collection tarball: it holds the collection and none of the development-only files."""
+"""Check a built collection tarball: it holds the collection and none of the development-only files.
+
+The emulator and everything that needs it (integration tests, their harness, benchmarks, the demo driver) stay
+in the repository.
+"""
 
 import re
 import sys
 import tarfile
 
 FORBIDDEN = re.compile(
-    r'(^|/)(emulator|benchmarks|build|\.venv|\.ci|tests/output|tests/emulator|__pycache__|\.pytest_cache)(/|$)'
+    r'(^|/)(emulator|benchmarks|build|hacking|collections|\.venv|\.ci|tests/output|tests/emulator|tests/integration|tests/lib|__pycache__|\.pytest_cache)(/|$)'
     r'|\.(sqlite3?|db|log|pyc)$'
 )
 REQUIRED = ('MANIFEST.json', 'FILES.json', 'meta/runtime.yml', 'plugins/modules/sg.py', 'README.md')

@@ -33,8 +33,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-# The process and admin API are shared with the integration tests, benchmarks and the demo.
-from tests.lib.emulator_process import (  # noqa: E402  pylint: disable=wrong-import-position
+# The process and admin API are shared with the integration tests, benchmarks and the demo; the suite's
+# modules import them from here with the rest of the harness.
+from tests.lib.emulator_process import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
     DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, NO_PROXY_OPENER, AdminClient, AdminError, EmulatorProcess, fixed_id,
 )
 
@@ -61,6 +62,7 @@ PERMISSION_KEYS = frozenset((
     "DestGroupOwnerAccount", "DestPrefixListId", "DestPrefixListName", "Policy", "Priority", "NicType",
     "Description", "CreateTime", "PortRangeListId", "PortRangeListName",
 ))
+
 
 class EcsApi:
     """The real SDK (AcsClient + aliyunsdkecs request classes) aimed at one emulator."""

@@ -28,7 +28,7 @@ def run_together(task, count=THREADS):
 
 
 def test_eight_threads_authorize_different_rules_into_one_group(emulator, world):
-    clients = [World(EcsApi(emulator.endpoint), world.admin) for _ in range(THREADS)]
+    clients = [World(EcsApi(emulator.endpoint), world.admin) for _index in range(THREADS)]
 
     def authorize(index):
         for offset in range(5):
@@ -43,13 +43,13 @@ def test_eight_threads_authorize_different_rules_into_one_group(emulator, world)
 
 
 def test_eight_threads_authorize_the_same_rule_once(emulator, world):
-    clients = [World(EcsApi(emulator.endpoint), world.admin) for _ in range(THREADS)]
+    clients = [World(EcsApi(emulator.endpoint), world.admin) for _index in range(THREADS)]
     run_together(lambda index: clients[index].authorize(World.SG_WEB, tcp_rule(22)))
     assert len(world.rules(World.SG_WEB)) == 1
 
 
 def test_concurrent_creates_with_one_client_token_make_one_group(emulator, ecs):
-    clients = [EcsApi(emulator.endpoint) for _ in range(THREADS)]
+    clients = [EcsApi(emulator.endpoint) for _index in range(THREADS)]
 
     def create(index):
         return clients[index].call(CreateSecurityGroupRequest, SecurityGroupName="racing", VpcId=DEMO_VPC,
@@ -61,7 +61,7 @@ def test_concurrent_creates_with_one_client_token_make_one_group(emulator, ecs):
 
 def test_quota_holds_under_concurrency(emulator, world, admin):
     admin.quotas(rules_per_group=5)
-    clients = [World(EcsApi(emulator.endpoint), world.admin) for _ in range(THREADS)]
+    clients = [World(EcsApi(emulator.endpoint), world.admin) for _index in range(THREADS)]
 
     def authorize(index):
         try:

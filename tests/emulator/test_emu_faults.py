@@ -45,25 +45,25 @@ def test_throttling_by_action(ecs, admin):
 
 def test_throttling_by_rate(ecs, admin):
     admin.faults([{"kind": "throttling", "rate": 0.5, "actions": None}], random_seed=7)
-    outcomes = [outcome(ecs, DescribeRegionsRequest) for _ in range(40)]
+    outcomes = [outcome(ecs, DescribeRegionsRequest) for _index in range(40)]
     assert set(outcomes) == {"ok", "Throttling"}
     assert 5 <= outcomes.count("Throttling") <= 35
 
 
 def test_rate_zero_never_fires(ecs, admin):
     admin.faults([{"kind": "throttling", "rate": 0.0, "actions": None}])
-    assert {outcome(ecs, DescribeRegionsRequest) for _ in range(10)} == {"ok"}
+    assert {outcome(ecs, DescribeRegionsRequest) for _index in range(10)} == {"ok"}
 
 
 def test_times_bounds_a_fault(ecs, admin):
     admin.faults([{"kind": "throttling", "rate": 1.0, "actions": None, "times": 2}])
-    assert [outcome(ecs, DescribeRegionsRequest) for _ in range(4)] == ["Throttling", "Throttling", "ok", "ok"]
+    assert [outcome(ecs, DescribeRegionsRequest) for _index in range(4)] == ["Throttling", "Throttling", "ok", "ok"]
 
 
 def test_server_errors(ecs, admin):
     admin.faults([{"kind": "5xx", "rate": 1.0, "actions": None}], random_seed=3)
     seen = set()
-    for _ in range(12):
+    for _index in range(12):
         error = ecs.error(DescribeRegionsRequest)
         seen.add((error.get_http_status(), error.get_error_code()))
     assert seen <= {(503, "ServiceUnavailable"), (500, "InternalError")}

@@ -67,7 +67,7 @@ def test_demo_seed_is_not_reloaded_over_existing_state(private_emulator):
     process, world = private_emulator()
     build_some_state(world)
     process.stop()
-    _, world = private_emulator()
+    _process, world = private_emulator()
     groups = world.ecs.call(DescribeSecurityGroupsRequest, MaxResults=100)["SecurityGroups"]["SecurityGroup"]
     assert sorted(g["SecurityGroupName"] for g in groups) == ["default-classic", "default-vpc", "persisted"]
 
@@ -78,7 +78,7 @@ def test_acknowledged_write_survives_kill_9(private_emulator):
     world.authorize(group_id, tcp_rule(6379, cidr="172.16.1.0/24", Description="redis"))
     process.kill()
 
-    _, world = private_emulator()
+    _process, world = private_emulator()
     rules = world.rules(group_id)
     assert [(r["PortRange"], r["SourceCidrIp"], r["Description"]) for r in rules] == [
         ("6379/6379", "172.16.1.0/24", "redis")]
@@ -88,7 +88,7 @@ def test_client_token_is_remembered_across_restart(private_emulator):
     process, world = private_emulator()
     first = world.create_group("idempotent", ClientToken="restart-token-1")
     process.kill()
-    _, world = private_emulator()
+    _process, world = private_emulator()
     assert world.create_group("idempotent", ClientToken="restart-token-1") == first
     found = world.ecs.call(DescribeSecurityGroupsRequest, SecurityGroupIds=json.dumps([first]))
     assert found["TotalCount"] == 1

@@ -77,7 +77,7 @@ def test_independent_signer_agrees_with_sdk_composer(value):
     params = {"Action": "DescribeSecurityGroups", "Version": "2014-05-26", "RegionId": "cn-hangzhou",
               "SecurityGroupName": value}
     # The composer fills in Timestamp, nonce, key id and format in place, then adds Signature.
-    _, sdk_string_to_sign = rpc_signature_composer.get_signed_url(
+    _url, sdk_string_to_sign = rpc_signature_composer.get_signed_url(
         params, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, "JSON", "POST", {})
     sdk_signature = params.pop("Signature")
     assert string_to_sign("POST", params) == sdk_string_to_sign

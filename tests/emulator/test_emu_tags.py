@@ -92,7 +92,7 @@ def test_list_by_tag_filter(ecs, world):
     tag(ecs, [WEB], env="prod", tier="web")
     tag(ecs, [DB], env="dev", tier="db")
     by_env = listed(ecs, Tags=[{"Key": "env", "Value": "prod"}])
-    assert {resource for resource, _, _ in by_env} == {WEB}
+    assert {entry[0] for entry in by_env} == {WEB}
 
 
 def test_list_pages_to_the_end(ecs, world):

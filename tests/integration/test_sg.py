@@ -225,7 +225,7 @@ def test_converges_under_50_percent_throttling(run_tasks, admin, ecs):
     admin.faults([{'kind': 'throttling', 'rate': 0.5}], random_seed=7)
     retry = {'retries': 12, 'retry_max_delay': 0.2, 'retry_timeout': 60}
     run = run_tasks([sg_task(**dict(WEB_TIER, **retry)),
-                     sg_task(**dict(WEB_TIER, name='web-tier', tags={'tier': 'web'}, **retry))])
+                     sg_task(**{**WEB_TIER, 'tags': {'tier': 'web'}, **retry})])
     assert run.rc == 0, run
     throttled = [call for call in admin.calls() if call['code'] == 'Throttling']
     assert throttled, 'the fault did not fire'
@@ -233,7 +233,7 @@ def test_converges_under_50_percent_throttling(run_tasks, admin, ecs):
     groups = [g for g in ecs.groups(VpcId=DEMO_VPC) if g['SecurityGroupName'] == 'web-tier']
     assert len(groups) == 1, 'a retried create made a second group'
     assert ecs.tags(groups[0]['SecurityGroupId']) == {'tier': 'web'}
-    again = run_tasks([sg_task(**dict(WEB_TIER, tags={'tier': 'web'}))])
+    again = run_tasks([sg_task(**{**WEB_TIER, 'tags': {'tier': 'web'}})])
     assert again.rc == 0 and again.last['changed'] is False, again
 
 
