@@ -3,31 +3,14 @@
 """cloudwall.alicloud.sg against the emulator: create, idempotence, check and diff mode, rename, tags,
 guarded delete, name lookups, validation before any call, and convergence under throttling."""
 
-import ast
-import os
-
 import pytest
-import yaml
 
-DEMO_VPC = 'vpc-demo0000000000000001'
-DEFAULT_GROUP = 'sg-demovpcdefault000001'
-WEB_1 = 'i-demoweb0000000000001'
-FREE_ENI = 'eni-demofree000000000001'
+from tests.lib.demo_seed import DEMO_VPC, FREE_ENI, WEB_1
+from tests.lib.demo_seed import VPC_GROUP as DEFAULT_GROUP
+from tests.lib.module_docs import module_examples
 
 WEB_TIER = {'name': 'web-tier', 'description': 'Web servers of the demo', 'vpc_id': DEMO_VPC,
             'inner_access_policy': 'drop', 'tags': {'tier': 'web', 'owner': 'platform'}}
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def module_examples(module_name):
-    """The tasks of a module's EXAMPLES, read from its source without importing it."""
-    path = os.path.join(REPO_ROOT, 'plugins', 'modules', module_name + '.py')
-    with open(path, encoding='utf-8') as handle:
-        tree = ast.parse(handle.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == 'EXAMPLES':
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module_name)
 
 
 def sg_task(**args):

@@ -3,28 +3,10 @@
 """cloudwall.alicloud.sg_info against the emulator: filters, paging to the end with an exact number of
 requests, rules, members, references, concurrency and throttling."""
 
-import ast
-import os
-
 import pytest
-import yaml
 
-DEMO_VPC = 'vpc-demo0000000000000001'
-VPC_GROUP = 'sg-demovpcdefault000001'
-CLASSIC_GROUP = 'sg-democlassic000000001'
-DEMO_INSTANCES = {'i-demoweb0000000000001', 'i-demoweb0000000000002', 'i-demoredis00000000001'}
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def module_examples(module_name):
-    """The tasks of a module's EXAMPLES, read from its source without importing it."""
-    path = os.path.join(REPO_ROOT, 'plugins', 'modules', module_name + '.py')
-    with open(path, encoding='utf-8') as handle:
-        tree = ast.parse(handle.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == 'EXAMPLES':
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module_name)
+from tests.lib.demo_seed import CLASSIC_GROUP, DEMO_INSTANCES, DEMO_VPC, VPC_GROUP
+from tests.lib.module_docs import module_examples
 
 
 def info_task(**args):

@@ -3,27 +3,10 @@
 """cloudwall.alicloud.sg_tags against the emulator: add, purge, remove by key or key=value, batching,
 check and diff mode, validation before any call, name lookups."""
 
-import ast
-import os
-
 import pytest
-import yaml
 
-DEMO_VPC = 'vpc-demo0000000000000001'
-VPC_GROUP = 'sg-demovpcdefault000001'
-CLASSIC_GROUP = 'sg-democlassic000000001'
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def module_examples(module_name):
-    """The tasks of a module's EXAMPLES, read from its source without importing it."""
-    path = os.path.join(REPO_ROOT, 'plugins', 'modules', module_name + '.py')
-    with open(path, encoding='utf-8') as handle:
-        tree = ast.parse(handle.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == 'EXAMPLES':
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('%s has no EXAMPLES' % module_name)
+from tests.lib.demo_seed import CLASSIC_GROUP, DEMO_VPC, VPC_GROUP
+from tests.lib.module_docs import module_examples
 
 
 def tags_task(**args):

@@ -11,27 +11,12 @@ import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_membership
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, FakeAnsibleModule
 
 VPC = "vpc-aaaaaaaaaaaaaaaaaaaa"
 SG1 = "sg-aaaaaaaaaaaaaaaaaaa1"
 SG2 = "sg-aaaaaaaaaaaaaaaaaaa2"
 SG3 = "sg-aaaaaaaaaaaaaaaaaaa3"
-
-
-class FailJson(Exception):
-    def __init__(self, kwargs):
-        super(FailJson, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeAnsibleModule:
-    def __init__(self, params, check_mode=False, diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = diff
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
 
 
 class FakeEcs:
