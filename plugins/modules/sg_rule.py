@@ -1,0 +1,701 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: sg_rule
+short_description: Authorize, revoke and describe the rules of an Alibaba Cloud ECS security group
+version_added: 1.0.0
+description:
+  - Makes the rules of one security group match what is declared, idempotently and in as few API calls as
+    possible. Ingress and egress rules, IPv4 and IPv6 CIDR blocks, group-to-group authorization (also across
+    accounts), prefix lists, accept and drop policies with priorities, and classic network groups.
+  - A rule is identified by its direction, protocol, port range, source port range, peer, the CIDR block on the
+    group's own side, policy, priority and NIC type. A declared rule that differs from an existing one only in
+    O(rules[].description) is changed in place (ModifySecurityGroupRule), so it keeps its rule id.
+  - "Every rule is validated before the first API call: a bad one fails the task with the rule, the option, the
+    value and what is allowed, and nothing is called. Peer groups given by name are resolved with one
+    DescribeSecurityGroups call for all of them, within the VPC (or the classic network) of the group."
+  - "Writes are batched: up to 100 rules per AuthorizeSecurityGroup / AuthorizeSecurityGroupEgress call and up to
+    100 rule ids per RevokeSecurityGroup / RevokeSecurityGroupEgress call. New rules are added before old ones are
+    revoked, so traffic that both allow is never cut, unless the rule quota forces revoking first."
+  - A run that changes nothing costs only reads; the rules are read again after writes only.
+author:
+  - cloudwall maintainers (@cloudwall)
+options:
+  security_group:
+    description:
+      - The group whose rules are managed, by id (C(sg-...)) or by name. A name must match exactly one group
+        (within O(vpc_id) when given); otherwise the module fails and lists the candidates.
+    type: str
+    required: true
+    aliases: [security_group_id]
+  vpc_id:
+    description:
+      - VPC in which a name in O(security_group) is looked up, and in which the group must be.
+    type: str
+  rules:
+    description:
+      - The rules. With O(state=present) they are added when missing (and their description set when it
+        differs); with O(state=absent) those that exist are revoked.
+      - One element may stand for several rules; it expands to one rule per port range in O(rules[].ports) and
+        per CIDR block in O(rules[].cidr).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      direction:
+        description:
+          - C(ingress) rules admit traffic to the members of the group, C(egress) rules let it out.
+        type: str
+        choices: [ingress, egress]
+        default: ingress
+      protocol:
+        description:
+          - One of C(tcp), C(udp), C(icmp), C(gre), C(all), C(icmpv6), in any case.
+        type: str
+        required: true
+      ports:
+        description:
+          - Destination ports of a C(tcp) or C(udp) rule. Each item is a port (V(80)) or a range written
+            V(1/200) or V(1-200); each expands to its own rule.
+          - Required for C(tcp) and C(udp); must be omitted (or V(-1/-1)) for the other protocols, which cover
+            every port.
+        type: list
+        elements: str
+      source_port_range:
+        description:
+          - Source ports of a C(tcp) or C(udp) rule, as a port or a range (V(1024/65535)). Any source port when
+            omitted.
+        type: str
+      cidr:
+        description:
+          - The peer as IPv4 or IPv6 addresses or CIDR blocks (the source of an ingress rule, the destination of an
+            egress rule). A list expands to one rule per block. A bare address means V(/32) or V(/128); host bits
+            are cleared with a warning.
+          - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
+        type: list
+        elements: str
+      group:
+        description:
+          - The peer as a security group, by id or by exact name (names are looked up in the VPC or classic
+            network of the group). Such rules are always C(intranet).
+          - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
+        type: str
+      group_owner_account:
+        description:
+          - Alibaba Cloud account that owns O(rules[].group), for a group of another account. O(rules[].group)
+            must then be an id.
+        type: str
+      group_owner_id:
+        description:
+          - Like O(rules[].group_owner_account), given as the owner's account id.
+          - At most one of O(rules[].group_owner_account) and O(rules[].group_owner_id).
+        type: str
+      prefix_list:
+        description:
+          - The peer as a prefix list id (C(pl-...)).
+          - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
+        type: str
+      dest_cidr:
+        description:
+          - Ingress rules only, optional; the destination CIDR block within the group (the quintuple rule form).
+            Same IP version as O(rules[].cidr).
+        type: str
+      source_cidr:
+        description:
+          - Egress rules only, optional; the source CIDR block within the group. Same IP version as
+            O(rules[].cidr).
+        type: str
+      policy:
+        description:
+          - C(accept) or C(drop), in any case. At equal priority, drop wins.
+        type: str
+        default: accept
+      priority:
+        description:
+          - From 1 (evaluated first) to 100. Pair a drop rule at 100 with accept rules at 1 to deny a port to
+            everyone but the few allowed.
+        type: int
+        default: 1
+      nic_type:
+        description:
+          - Classic network groups only; C(internet) rules apply to the public NIC, C(intranet) to the private one.
+            Defaults to C(internet), and to C(intranet) for group peers.
+          - VPC groups always use C(intranet); C(internet) is then ignored with a warning.
+        type: str
+        choices: [intranet, internet]
+      description:
+        description:
+          - Description of the rule, 1 to 512 characters.
+          - Not part of the rule's identity, so a different description is changed in place. When omitted, the
+            existing description is left alone.
+        type: str
+  purge_rules:
+    description:
+      - With O(state=present), revoke the ingress rules of the group that are not in O(rules).
+    type: bool
+    default: false
+  purge_rules_egress:
+    description:
+      - With O(state=present), revoke the egress rules of the group that are not in O(rules).
+    type: bool
+    default: false
+  state:
+    description:
+      - C(present) makes sure the rules exist; C(absent) revokes the listed rules that exist (a rule already gone
+        is not an error).
+    type: str
+    choices: [present, absent]
+    default: present
+  rule_quota:
+    description:
+      - The rules-per-group quota of the account (ingress and egress together). A plan that would exceed it
+        fails before any write; a plan that fits only when old rules go first revokes before it authorizes.
+    type: int
+    default: 200
+notes:
+  - Check mode computes the same plan as a real run and makes no mutating call; with diff mode, RV(diff) shows
+    one line per rule before and after.
+  - A group referenced by name is resolved in the group's own network. A group of another account must be
+    given by id with O(rules[].group_owner_account) or O(rules[].group_owner_id).
+  - If a call fails in the middle of a plan, the failure result lists what was applied and what was not.
+extends_documentation_fragment:
+  - cloudwall.alicloud.auth
+  - cloudwall.alicloud.attributes
+"""
+
+EXAMPLES = r"""
+# Against the local emulator (python -m emulator --seed demo) set the common options once, e.g.
+# module_defaults: {group/cloudwall.alicloud.alicloud: {endpoint: http://127.0.0.1:8765, region: cn-hangzhou, ...}}
+
+- name: Create the web and Redis tier groups of the demo VPC
+  cloudwall.alicloud.sg:
+    name: "{{ item }}"
+    vpc_id: vpc-demo0000000000000001
+    description: "{{ item }} tier of the demo"
+  loop: [web, redis]
+
+- name: Web tier takes HTTP and HTTPS from the Internet
+  cloudwall.alicloud.sg_rule:
+    security_group: web
+    vpc_id: vpc-demo0000000000000001
+    rules:
+      - protocol: tcp
+        ports: [80, 443]
+        cidr: 0.0.0.0/0
+        description: Public web traffic
+
+- name: Redis takes 6379 from the web tier only (accept at priority 1 overrides drop at priority 100)
+  cloudwall.alicloud.sg_rule:
+    security_group: redis
+    vpc_id: vpc-demo0000000000000001
+    rules:
+      - protocol: tcp
+        ports: 6379
+        cidr: 0.0.0.0/0
+        policy: drop
+        priority: 100
+        description: Nobody else reaches Redis
+      - protocol: tcp
+        ports: 6379
+        group: web
+        priority: 1
+        description: Web tier reaches Redis
+
+- name: Exactly these egress rules on the web tier (others are revoked), with IPv6 and a prefix list
+  cloudwall.alicloud.sg_rule:
+    security_group: web
+    vpc_id: vpc-demo0000000000000001
+    purge_rules_egress: true
+    rules:
+      - direction: egress
+        protocol: tcp
+        ports: ["443", "8000-8100"]
+        cidr: [0.0.0.0/0, "::/0"]
+      - direction: egress
+        protocol: udp
+        ports: 53
+        prefix_list: pl-demo0000000000000001
+
+- name: SSH to the classic network group on its public NIC, from the office only
+  cloudwall.alicloud.sg_rule:
+    security_group: sg-democlassic000000001
+    rules:
+      - protocol: tcp
+        ports: 22
+        cidr: 203.0.113.0/24
+        nic_type: internet
+
+- name: Revoke the public HTTP rule again
+  cloudwall.alicloud.sg_rule:
+    security_group: web
+    vpc_id: vpc-demo0000000000000001
+    state: absent
+    rules:
+      - protocol: tcp
+        ports: 80
+        cidr: 0.0.0.0/0
+"""
+
+RETURN = r"""
+security_group_id:
+  description: Id of the group whose rules were managed.
+  returned: success
+  type: str
+  sample: sg-demovpcdefault000001
+rules:
+  description:
+    - Every rule of the group after the run, both directions (in check mode, what they would be; rules that would
+      be added have an empty RV(rules[].security_group_rule_id)). Unset fields are empty strings.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    security_group_rule_id:
+      description: Id of the rule.
+      type: str
+      sample: sgr-bp1a2b3c4d5e6f7g8h9i
+    direction:
+      description: C(ingress) or C(egress).
+      type: str
+      sample: ingress
+    ip_protocol:
+      description: Protocol in lower case.
+      type: str
+      sample: tcp
+    port_range:
+      description: Destination ports as C(start/end); C(-1/-1) for protocols without ports.
+      type: str
+      sample: 6379/6379
+    source_port_range:
+      description: Source ports as C(start/end), or empty.
+      type: str
+      sample: ""
+    source_cidr_ip:
+      description: Source IPv4 CIDR block.
+      type: str
+      sample: 0.0.0.0/0
+    ipv6_source_cidr_ip:
+      description: Source IPv6 CIDR block.
+      type: str
+      sample: ""
+    source_group_id:
+      description: Source group of an ingress rule.
+      type: str
+      sample: sg-bp1webtier000000000
+    source_group_name:
+      description: Name of the source group, when known.
+      type: str
+      sample: web
+    source_group_owner_account:
+      description: Account owning the source group, for a group of another account.
+      type: str
+      sample: ""
+    source_prefix_list_id:
+      description: Source prefix list.
+      type: str
+      sample: ""
+    source_prefix_list_name:
+      description: Name of the source prefix list, when known.
+      type: str
+      sample: ""
+    dest_cidr_ip:
+      description: Destination IPv4 CIDR block.
+      type: str
+      sample: ""
+    ipv6_dest_cidr_ip:
+      description: Destination IPv6 CIDR block.
+      type: str
+      sample: ""
+    dest_group_id:
+      description: Destination group of an egress rule.
+      type: str
+      sample: ""
+    dest_group_name:
+      description: Name of the destination group, when known.
+      type: str
+      sample: ""
+    dest_group_owner_account:
+      description: Account owning the destination group, for a group of another account.
+      type: str
+      sample: ""
+    dest_prefix_list_id:
+      description: Destination prefix list.
+      type: str
+      sample: ""
+    dest_prefix_list_name:
+      description: Name of the destination prefix list, when known.
+      type: str
+      sample: ""
+    policy:
+      description: C(accept) or C(drop).
+      type: str
+      sample: accept
+    priority:
+      description: 1 (first) to 100.
+      type: int
+      sample: 1
+    nic_type:
+      description: C(intranet) or C(internet).
+      type: str
+      sample: intranet
+    description:
+      description: Description of the rule.
+      type: str
+      sample: Web tier reaches Redis
+    create_time:
+      description: When the rule was created (ISO 8601, UTC); empty for a rule not created yet.
+      type: str
+      sample: "2026-08-31T03:12:29Z"
+added:
+  description: Rules added (or that would be added), with the keys of RV(rules).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"direction": "ingress", "ip_protocol": "tcp", "port_range": "80/80", "source_cidr_ip": "0.0.0.0/0",
+            "policy": "accept", "priority": 1, "nic_type": "intranet", "security_group_rule_id": "sgr-bp1a2b3c4d5e6f7g8h9i"}]
+removed:
+  description: Rules revoked (or that would be revoked), with the keys of RV(rules).
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+modified:
+  description: Rules whose description changed (or would change) in place, as they are after the change, with the
+    keys of RV(rules).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"security_group_rule_id": "sgr-bp1a2b3c4d5e6f7g8h9i", "description": "Public web traffic"}]
+diff:
+  description: The rules before and after, one readable line per rule, sorted.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Rules before the run.
+      type: str
+      returned: when diff mode is on
+      sample: "ingress accept tcp 22/22 from 10.0.0.0/8 (intranet) priority 1\n"
+    after:
+      description: Rules after the run.
+      type: str
+      returned: when diff mode is on
+      sample: "ingress accept tcp 6379/6379 from web (intranet) priority 1 \"Web tier reaches Redis\"\n"
+applied:
+  description: When a call failed in the middle of a plan, the changes made before it, one line each.
+  returned: failure after some changes
+  type: list
+  elements: str
+  sample: ["authorize ingress accept tcp 80/80 from 0.0.0.0/0 (intranet) priority 1"]
+not_applied:
+  description: When a call failed in the middle of a plan, the changes of the failed call and of those after it.
+  returned: failure after some changes
+  type: list
+  elements: str
+  sample: ["revoke ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1"]
+error:
+  description: The API error that stopped the run.
+  returned: failure of an API call
+  type: dict
+  sample: {"action": "RevokeSecurityGroup", "code": "Throttling", "message": "Request was denied due to request throttling.",
+           "request_id": "540CFF28-407A-40B5-B6A5-74B0A1C2D3E4", "http_status": 400, "attempts": 9}
+"""
+
+from collections import namedtuple
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+    GROUP_ID_PATTERN,
+    GroupLookupError,
+    describe_candidate,
+    describe_groups,
+    describe_rules,
+    find_group,
+    snake_rule,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import (
+    DEFAULT_RULE_QUOTA,
+    EGRESS,
+    INGRESS,
+    RULE_OPTIONS,
+    RuleContext,
+    RuleError,
+    parse_rules,
+    plan_rules,
+    render_rule,
+    rule_to_result,
+    rules_from_permissions,
+)
+
+GROUP_NOT_FOUND = "InvalidSecurityGroupId.NotFound"
+RULE_NOT_FOUND = "InvalidSecurityGroupRuleId.NotFound"
+MODIFY_ACTIONS = {INGRESS: "ModifySecurityGroupRule", EGRESS: "ModifySecurityGroupEgressRule"}
+
+# One API call of a plan: ``lines`` are the rendered changes it makes, for progress and failure reports.
+Step = namedtuple("Step", ["action", "params", "lines"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+def _has_owner(raw):
+    return bool(raw.get("group_owner_account") or raw.get("group_owner_id"))
+
+
+def peer_group_refs(raw_rules):
+    """Group peers, as written, that must be looked up in our account (other accounts' groups cannot be)."""
+    refs = []
+    for raw in raw_rules:
+        if not isinstance(raw, dict) or _has_owner(raw):
+            continue
+        ref = raw.get("group")
+        if isinstance(ref, str) and ref.strip() and ref.strip() not in refs:
+            refs.append(ref.strip())
+    return refs
+
+
+def needs_group_type(raw_rules):
+    """Whether validation depends on the group type: enterprise groups refuse drop rules and group peers."""
+    for raw in raw_rules:
+        if not isinstance(raw, dict):
+            continue
+        if str(raw.get("policy") or "").strip().lower() == "drop" or raw.get("group"):
+            return True
+    return False
+
+
+def syntax_context():
+    """A context for checking rules before any call: every group reference is taken as given (names stay
+    distinct), and nothing depends on the group, so only problems that hold for any group are found."""
+    return RuleContext(resolve_group=lambda ref: ref)
+
+
+def resolver(groups, where):
+    """``resolve(ref) -> group id`` over ``groups`` (raw DescribeSecurityGroups items): an id first, then an exact
+    name that must be unique. Raises LookupError naming the candidates."""
+    def resolve(ref):
+        for group in groups:
+            if group.get("SecurityGroupId") == ref:
+                return ref
+        matches = [group for group in groups if group.get("SecurityGroupName") == ref]
+        if len(matches) == 1:
+            return matches[0]["SecurityGroupId"]
+        if not matches:
+            raise LookupError("no security group with id or name %s in %s" % (ref, where))
+        raise LookupError("%d groups are named %s in %s: %s; give the id"
+                          % (len(matches), ref, where, ", ".join(sorted(describe_candidate(group) for group in matches))))
+    return resolve
+
+
+def build_steps(plan, group_id, group_names=None):
+    """The API calls that apply ``plan``, in order: its Authorize/Revoke batches, then one Modify per description."""
+    steps = []
+    for batch in plan.batches():
+        verb = "authorize" if batch.action.startswith("Authorize") else "revoke"
+        params = {"SecurityGroupId": group_id}
+        if verb == "authorize":
+            params["Permissions"] = batch.permissions
+        else:
+            params["SecurityGroupRuleId"] = batch.rule_ids
+        steps.append(Step(batch.action, params, ["%s %s" % (verb, render_rule(rule, group_names)) for rule in batch.rules]))
+    for change in plan.modify:
+        rule = change.rule
+        params = {"SecurityGroupId": group_id, "SecurityGroupRuleId": rule.rule_id, "Description": change.description}
+        line = "modify %s: description %s" % (render_rule(rule, group_names, with_description=False),
+                                              _quoted(rule.description) + " -> " + _quoted(change.description))
+        steps.append(Step(MODIFY_ACTIONS[rule.direction], params, [line]))
+    return steps
+
+
+def _quoted(text):
+    return '"%s"' % (text or "")
+
+
+# In the order of groups.snake_rule, so predicted and described rules print alike.
+_RESULT_KEYS = list(snake_rule({}))
+
+
+def predicted_result(rule):
+    """A declared rule in the shape of RV(rules); fields only the API knows (id, create time) are empty."""
+    result = dict((key, "") for key in _RESULT_KEYS)
+    result.update(rule_to_result(rule))
+    return result
+
+
+def predicted_rules(plan, permissions):
+    """RV(rules) as the plan will leave them: kept rules as described (new descriptions applied), then added ones."""
+    removed = set(rule.rule_id for rules in plan.remove.values() for rule in rules)
+    descriptions = dict((change.rule.rule_id, change.description) for change in plan.modify)
+    after = []
+    for permission in permissions:
+        result = snake_rule(permission)
+        rule_id = result["security_group_rule_id"]
+        if rule_id in removed:
+            continue
+        if rule_id in descriptions:
+            result["description"] = descriptions[rule_id]
+        after.append(result)
+    return after + [predicted_result(rule) for rules in plan.add.values() for rule in rules]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The module
+
+
+class SecurityGroupRuleModule(AlicloudModule):
+    represent = "rules"
+
+    @classmethod
+    def define_module(cls):
+        spec = cls.base_module_spec()
+        spec["argument_spec"].update(
+            security_group=dict(type="str", required=True, aliases=["security_group_id"]),
+            vpc_id=dict(type="str"),
+            rules=dict(type="list", elements="dict", options=RULE_OPTIONS, default=[]),
+            purge_rules=dict(type="bool", default=False),
+            purge_rules_egress=dict(type="bool", default=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            rule_quota=dict(type="int", default=DEFAULT_RULE_QUOTA),
+        )
+        return spec
+
+    def __init__(self, module):
+        super(SecurityGroupRuleModule, self).__init__(module)
+        self.result_value = []
+        self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
+        self.raw_rules = [dict((key, value) for key, value in raw.items() if value is not None)
+                          for raw in (self.params.get("rules") or [])]
+
+    def fail_rules(self, error):
+        self.fail("invalid rules: %s" % error, problems=error.problems)
+
+    # -- reading ----------------------------------------------------------------------------------------------
+
+    def read_group(self):
+        """``(group_id, raw group or None, attributes, permissions)``; by id this is one rule read, no describe."""
+        ref = self.params["security_group"].strip()
+        vpc_id = self.params["vpc_id"]
+        if GROUP_ID_PATTERN.match(ref):
+            try:
+                attributes, permissions = describe_rules(self.client, ref)
+            except EcsApiError as error:
+                if error.code != GROUP_NOT_FOUND:
+                    raise
+            else:
+                if vpc_id and attributes.get("VpcId") != vpc_id:
+                    self.fail("security group %s is in %s, not in vpc_id %s"
+                              % (ref, attributes.get("VpcId") or "the classic network", vpc_id))
+                return ref, None, attributes, permissions
+        # A name, or an id-like name ("sg-web") of a group the id lookup did not find.
+        try:
+            group = find_group(self.client, ref, vpc_id)
+        except GroupLookupError as error:
+            self.fail(str(error), candidates=error.candidates)
+        attributes, permissions = describe_rules(self.client, group["SecurityGroupId"])
+        return group["SecurityGroupId"], group, attributes, permissions
+
+    def rule_context(self, group_id, group, attributes):
+        """The context of the real parse, with at most one DescribeSecurityGroups call for every peer name."""
+        vpc_id = attributes.get("VpcId") or (group or {}).get("VpcId") or ""
+        group_names = {group_id: attributes.get("SecurityGroupName") or (group or {}).get("SecurityGroupName") or group_id}
+        refs = peer_group_refs(self.raw_rules)
+        known = [group] if group else []
+        if refs:
+            # One listing of the group's network finds every peer, by id or name, and the group itself.
+            if vpc_id:
+                known = describe_groups(self.client, vpc_id=vpc_id)
+            else:
+                known = describe_groups(self.client, network_type="classic")
+        elif group is None and needs_group_type(self.raw_rules):
+            known = describe_groups(self.client, ids=[group_id])
+        for item in known:
+            group_names.setdefault(item["SecurityGroupId"], item.get("SecurityGroupName") or item["SecurityGroupId"])
+        group_type = next((item.get("SecurityGroupType") for item in known if item["SecurityGroupId"] == group_id), None)
+        context = RuleContext(group_id=group_id, is_vpc=bool(vpc_id), group_type=group_type or "normal",
+                              resolve_group=resolver(known, vpc_id or "the classic network"))
+        return context, group_names
+
+    # -- run --------------------------------------------------------------------------------------------------
+
+    def run(self):
+        params = self.params
+        # Problems that hold whatever the group is fail here, before the first call.
+        try:
+            parse_rules(self.raw_rules, syntax_context())
+        except RuleError as error:
+            self.fail_rules(error)
+
+        group_id, group, attributes, permissions = self.read_group()
+        self.extra_results["security_group_id"] = group_id
+        context, group_names = self.rule_context(group_id, group, attributes)
+        try:
+            parsed = parse_rules(self.raw_rules, context)
+            current = rules_from_permissions(permissions, context.is_vpc)
+            plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
+                              purge_egress=params["purge_rules_egress"], state=params["state"],
+                              rule_quota=params["rule_quota"])
+        except RuleError as error:
+            self.fail_rules(error)
+        for warning in parsed.warnings:
+            self.module.warn(warning)
+
+        self.diff = plan.diff(group_names)
+        permission_by_id = dict((permission.get("SecurityGroupRuleId"), permission) for permission in permissions)
+        self.extra_results["removed"] = [snake_rule(permission_by_id[rule.rule_id])
+                                         for rules in plan.remove.values() for rule in rules]
+        self.result_value = [snake_rule(permission) for permission in permissions]
+        if not plan.changed:
+            return
+        self.changed = True
+        self.result_value = predicted_rules(plan, permissions)
+        self.extra_results["added"] = [predicted_result(rule) for rules in plan.add.values() for rule in rules]
+        modified_ids = [change.rule.rule_id for change in plan.modify]
+        self.extra_results["modified"] = [result for result in self.result_value if result["security_group_rule_id"] in modified_ids]
+        if self.check_mode:
+            return
+        self.apply(build_steps(plan, group_id, group_names))
+        self.read_back(group_id, context, plan, modified_ids)
+
+    def apply(self, steps):
+        for index, step in enumerate(steps):
+            try:
+                self.call(step.action, step.params)
+            except EcsApiError as error:
+                # A retried revoke whose first attempt went through finds its rules gone: that is success.
+                if not (error.code == RULE_NOT_FOUND and error.attempts > 1 and step.action.startswith("Revoke")):
+                    self.fail_mid_plan(error, steps, index)
+
+    def fail_mid_plan(self, error, steps, failed_index):
+        applied = [line for step in steps[:failed_index] for line in step.lines]
+        not_applied = [line for step in steps[failed_index:] for line in step.lines]
+        self.changed = bool(applied)
+        self.fail("%s; %d of %d changes were applied before it (see applied and not_applied)"
+                  % (error, len(applied), len(applied) + len(not_applied)),
+                  applied=applied, not_applied=not_applied, error=error.to_dict(),
+                  security_group_id=self.extra_results["security_group_id"])
+
+    def read_back(self, group_id, context, plan, modified_ids):
+        """Rules as the API now holds them, so that RV(rules) and RV(added) carry the new rule ids."""
+        permissions = describe_rules(self.client, group_id)[1]
+        self.result_value = [snake_rule(permission) for permission in permissions]
+        by_identity = dict(zip(rules_from_permissions(permissions, context.is_vpc), self.result_value))
+        self.extra_results["added"] = [by_identity.get(rule) or predicted_result(rule)
+                                       for rules in plan.add.values() for rule in rules]
+        self.extra_results["modified"] = [result for result in self.result_value if result["security_group_rule_id"] in modified_ids]
+
+
+def main():
+    SecurityGroupRuleModule.run_module()
+
+
+if __name__ == "__main__":
+    main()

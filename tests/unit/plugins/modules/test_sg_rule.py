@@ -1,0 +1,439 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+import yaml
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import RULE_OPTIONS, RuleContext, parse_rules, plan_rules, rules_from_permissions
+from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
+
+GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
+WEB_ID = "sg-aaaaaaaaaaaaaaaaaweb"
+VPC = "vpc-1"
+
+PERMISSION_KEYS = ("SecurityGroupRuleId", "Direction", "IpProtocol", "PortRange", "SourcePortRange", "SourceCidrIp",
+                   "Ipv6SourceCidrIp", "SourceGroupId", "SourceGroupName", "SourceGroupOwnerAccount", "SourcePrefixListId",
+                   "SourcePrefixListName", "DestCidrIp", "Ipv6DestCidrIp", "DestGroupId", "DestGroupName",
+                   "DestGroupOwnerAccount", "DestPrefixListId", "DestPrefixListName", "Policy", "Priority", "NicType",
+                   "Description", "CreateTime")
+
+
+def permission(rule_id, port, cidr="0.0.0.0/0", direction="ingress", description="", policy="Accept", priority=1):
+    """A DescribeSecurityGroupAttribute Permission: every key present, unset ones empty."""
+    item = dict((key, "") for key in PERMISSION_KEYS)
+    peer = "DestCidrIp" if direction == "egress" else "SourceCidrIp"
+    item.update({"SecurityGroupRuleId": rule_id, "Direction": direction, "IpProtocol": "TCP", "PortRange": "%d/%d" % (port, port),
+                 peer: cidr, "Policy": policy, "Priority": priority, "NicType": "intranet", "Description": description,
+                 "CreateTime": "2026-01-01T00:00:00Z"})
+    return item
+
+
+def rule(**given):
+    """A rules element as Ansible hands it to the module: every suboption present, defaults filled."""
+    item = dict((name, option.get("default")) for name, option in RULE_OPTIONS.items())
+    item.update(given)
+    if isinstance(item.get("ports"), (int, str)):
+        item["ports"] = [str(item["ports"])]
+    if isinstance(item.get("cidr"), str):
+        item["cidr"] = [item["cidr"]]
+    return item
+
+
+class FailJson(Exception):
+    def __init__(self, kwargs):
+        super(FailJson, self).__init__(kwargs.get("msg"))
+        self.result = kwargs
+
+
+class FakeAnsibleModule:
+    def __init__(self, params, check_mode=False, diff=False):
+        self.params = params
+        self.check_mode = check_mode
+        self._diff = diff
+        self.warnings = []
+
+    def fail_json(self, **kwargs):
+        raise FailJson(kwargs)
+
+    def warn(self, warning):
+        self.warnings.append(warning)
+
+
+class FakeEcs:
+    """Just enough of ECS for sg_rule: groups, their rules, and scripted failures by action."""
+
+    def __init__(self, groups=None, permissions=None, failures=None):
+        self.groups = groups if groups is not None else [
+            {"SecurityGroupId": GROUP_ID, "SecurityGroupName": "app", "VpcId": VPC, "SecurityGroupType": "normal"},
+            {"SecurityGroupId": WEB_ID, "SecurityGroupName": "web", "VpcId": VPC, "SecurityGroupType": "normal"},
+        ]
+        self.permissions = list(permissions or [])
+        self.failures = dict(failures or {})
+        self.calls = []
+        self.next_id = 0
+
+    def actions(self):
+        return [call[0] for call in self.calls]
+
+    def mutating(self):
+        return [action for action in self.actions() if not action.startswith(("Describe", "List"))]
+
+    def call(self, action, params=None, mutating=None):
+        params = dict(params or {})
+        self.calls.append((action, params))
+        if action in self.failures:
+            raise self.failures[action]
+        return getattr(self, action)(params)
+
+    def paginate(self, action, params, items_path, style="token", page_size=None):
+        node = self.call(action, params)
+        for part in items_path.split("."):
+            node = node.get(part, {})
+        return node or []
+
+    def _group(self, group_id):
+        for group in self.groups:
+            if group["SecurityGroupId"] == group_id:
+                return group
+        raise EcsApiError("DescribeSecurityGroupAttribute", "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.")
+
+    def DescribeSecurityGroups(self, params):
+        found = list(self.groups)
+        if "SecurityGroupIds" in params:
+            found = [group for group in found if group["SecurityGroupId"] in params["SecurityGroupIds"]]
+        for field in ("SecurityGroupName", "VpcId"):
+            if field in params:
+                found = [group for group in found if group[field] == params[field]]
+        return {"SecurityGroups": {"SecurityGroup": found}}
+
+    def DescribeSecurityGroupAttribute(self, params):
+        group = self._group(params["SecurityGroupId"])
+        return {"SecurityGroupId": group["SecurityGroupId"], "SecurityGroupName": group["SecurityGroupName"],
+                "VpcId": group["VpcId"], "NextToken": "", "Permissions": {"Permission": [dict(item) for item in self.permissions]}}
+
+    def _authorize(self, params, direction):
+        for fields in params["Permissions"]:
+            self.next_id += 1
+            item = permission("sgr-new%d" % self.next_id, 1, direction=direction)
+            item.update(dict((key, value) for key, value in fields.items() if key != "IpProtocol"))
+            item.update(IpProtocol=fields["IpProtocol"].upper(), Policy=fields["Policy"].capitalize(), Priority=int(fields["Priority"]))
+            self.permissions.append(item)
+        return {}
+
+    def AuthorizeSecurityGroup(self, params):
+        return self._authorize(params, "ingress")
+
+    def AuthorizeSecurityGroupEgress(self, params):
+        return self._authorize(params, "egress")
+
+    def _revoke(self, params):
+        self.permissions = [item for item in self.permissions if item["SecurityGroupRuleId"] not in params["SecurityGroupRuleId"]]
+        return {}
+
+    RevokeSecurityGroup = RevokeSecurityGroupEgress = _revoke
+
+    def _modify(self, params):
+        for item in self.permissions:
+            if item["SecurityGroupRuleId"] == params["SecurityGroupRuleId"]:
+                item["Description"] = params["Description"]
+        return {}
+
+    ModifySecurityGroupRule = ModifySecurityGroupEgressRule = _modify
+
+
+def module_params(**overrides):
+    spec = sg_rule.SecurityGroupRuleModule.define_module()["argument_spec"]
+    params = dict((name, option.get("default")) for name, option in spec.items())
+    params.update(security_group=GROUP_ID)
+    params.update(overrides)
+    return params
+
+
+def run_module(ecs, check_mode=False, diff=False, **params):
+    fake = FakeAnsibleModule(module_params(**params), check_mode, diff)
+    instance = sg_rule.SecurityGroupRuleModule(fake)
+    instance._client = ecs
+    instance.run()
+    result = instance.get_result()
+    result["warnings"] = fake.warnings
+    return result
+
+
+def run_failing(ecs, **params):
+    with pytest.raises(FailJson) as raised:
+        run_module(ecs, **params)
+    return raised.value.result
+
+
+# --- the documentation is the argument spec ----------------------------------------------------------------------
+
+def _doc_spec(options):
+    """The argument-spec view of documented options: what validate-modules compares."""
+    spec = {}
+    for name, doc in options.items():
+        entry = dict((key, doc[key]) for key in ("type", "elements", "choices", "default", "aliases") if key in doc)
+        if doc.get("required"):
+            entry["required"] = True
+        if "suboptions" in doc:
+            entry["options"] = _doc_spec(doc["suboptions"])
+        spec[name] = entry
+    return spec
+
+
+def _code_spec(options):
+    spec = {}
+    for name, option in options.items():
+        entry = dict((key, option[key]) for key in ("type", "elements", "choices", "default", "aliases", "required") if option.get(key) is not None)
+        if option.get("options"):
+            entry["options"] = _code_spec(option["options"])
+        spec[name] = entry
+    return spec
+
+
+def test_documented_options_match_the_argument_spec():
+    documented = _doc_spec(yaml.safe_load(sg_rule.DOCUMENTATION)["options"])
+    module_options = dict((name, option) for name, option in sg_rule.SecurityGroupRuleModule.define_module()["argument_spec"].items()
+                          if name in ("security_group", "vpc_id", "rules", "purge_rules", "purge_rules_egress", "state", "rule_quota"))
+    assert documented == _code_spec(module_options)
+
+
+def test_documented_rule_keys_are_those_the_module_returns():
+    contains = yaml.safe_load(sg_rule.RETURN)["rules"]["contains"]
+    assert sorted(contains) == sorted(sg_rule.predicted_result(parse_rules([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")],
+                                                                           RuleContext()).rules[0]))
+
+
+# --- pure helpers ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw_rules, refs", [
+    pytest.param([], [], id="none"),
+    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], [], id="cidr-only"),
+    pytest.param([rule(protocol="tcp", ports=80, group="web"), rule(protocol="tcp", ports=81, group=" web "),
+                  rule(protocol="tcp", ports=82, group=WEB_ID)], ["web", WEB_ID], id="names-and-ids-once-each"),
+    pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_account="123")], [], id="other-account"),
+    pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_id="123")], [], id="other-account-id"),
+    pytest.param(["junk", rule(protocol="tcp", ports=80, group="")], [], id="junk-and-blank"),
+])
+def test_peer_group_refs(raw_rules, refs):
+    assert sg_rule.peer_group_refs(raw_rules) == refs
+
+
+@pytest.mark.parametrize("raw_rules, needed", [
+    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], False, id="accept-cidr"),
+    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0", policy="DROP")], True, id="drop-any-case"),
+    pytest.param([rule(protocol="tcp", ports=80, group="web")], True, id="group-peer"),
+    pytest.param([rule(protocol="tcp", ports=80, prefix_list="pl-1")], False, id="prefix-list"),
+])
+def test_needs_group_type(raw_rules, needed):
+    assert sg_rule.needs_group_type(raw_rules) is needed
+
+
+GROUPS = [
+    {"SecurityGroupId": "sg-1", "SecurityGroupName": "web", "VpcId": VPC},
+    {"SecurityGroupId": "sg-2", "SecurityGroupName": "twin", "VpcId": VPC},
+    {"SecurityGroupId": "sg-3", "SecurityGroupName": "twin", "VpcId": VPC},
+    {"SecurityGroupId": "sg-4", "SecurityGroupName": "sg-1", "VpcId": VPC},
+]
+
+
+@pytest.mark.parametrize("ref, expected", [
+    pytest.param("sg-1", "sg-1", id="id-wins-over-an-equal-name"),
+    pytest.param("web", "sg-1", id="unique-name"),
+    pytest.param("sg-3", "sg-3", id="id-of-a-twin"),
+])
+def test_resolver_finds(ref, expected):
+    assert sg_rule.resolver(GROUPS, VPC)(ref) == expected
+
+
+@pytest.mark.parametrize("ref, fragments", [
+    pytest.param("nope", ["no security group with id or name nope in vpc-1"], id="missing"),
+    pytest.param("twin", ["2 groups are named twin in vpc-1", "twin (sg-2, vpc-1)", "twin (sg-3, vpc-1)", "give the id"], id="ambiguous"),
+])
+def test_resolver_refuses(ref, fragments):
+    with pytest.raises(LookupError) as raised:
+        sg_rule.resolver(GROUPS, VPC)(ref)
+    for fragment in fragments:
+        assert fragment in str(raised.value)
+
+
+def _plan(declared, permissions, **options):
+    parsed = parse_rules(declared, RuleContext(group_id=GROUP_ID)).rules
+    return plan_rules(parsed, rules_from_permissions(permissions, True), **options)
+
+
+def test_build_steps_batches_adds_then_revokes_then_modifies():
+    current = [permission("sgr-22", 22), permission("sgr-443", 443, description="old"), permission("sgr-25", 25, direction="egress")]
+    declared = [rule(protocol="tcp", ports=[str(port) for port in range(1000, 1150)], cidr="10.0.0.0/8"),
+                rule(protocol="tcp", ports=443, cidr="0.0.0.0/0", description="new"),
+                rule(direction="egress", protocol="udp", ports=53, cidr="10.0.0.2")]
+    steps = sg_rule.build_steps(_plan(declared, current, purge_ingress=True, purge_egress=True), GROUP_ID)
+    assert [(step.action, len(step.lines)) for step in steps] == [
+        ("AuthorizeSecurityGroup", 100), ("AuthorizeSecurityGroup", 50), ("AuthorizeSecurityGroupEgress", 1),
+        ("RevokeSecurityGroup", 1), ("RevokeSecurityGroupEgress", 1), ("ModifySecurityGroupRule", 1)]
+    assert all(step.params["SecurityGroupId"] == GROUP_ID for step in steps)
+    assert len(steps[0].params["Permissions"]) == 100
+    assert steps[0].lines[0] == "authorize ingress accept tcp 1000/1000 from 10.0.0.0/8 (intranet) priority 1"
+    assert steps[3].params["SecurityGroupRuleId"] == ["sgr-22"]
+    assert steps[3].lines == ["revoke ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1"]
+    assert steps[5].params == {"SecurityGroupId": GROUP_ID, "SecurityGroupRuleId": "sgr-443", "Description": "new"}
+    assert steps[5].lines == ['modify ingress accept tcp 443/443 from 0.0.0.0/0 (intranet) priority 1: description "old" -> "new"']
+
+
+def test_build_steps_revokes_first_when_the_quota_demands_it():
+    current = [permission("sgr-%d" % port, port) for port in range(1, 4)]
+    plan = _plan([rule(protocol="tcp", ports=["80", "81"], cidr="0.0.0.0/0")], current, purge_ingress=True, rule_quota=4)
+    assert [step.action for step in sg_rule.build_steps(plan, GROUP_ID)] == ["RevokeSecurityGroup", "AuthorizeSecurityGroup"]
+
+
+def test_build_steps_of_an_egress_modify_and_group_names():
+    current = [dict(permission("sgr-1", 5432, direction="egress", description="a"), DestCidrIp="", DestGroupId=WEB_ID)]
+    plan = _plan([rule(direction="egress", protocol="tcp", ports=5432, group=WEB_ID, description="b")], current)
+    [step] = sg_rule.build_steps(plan, GROUP_ID, {WEB_ID: "web"})
+    assert step.action == "ModifySecurityGroupEgressRule"
+    assert step.lines == ['modify egress accept tcp 5432/5432 to web (intranet) priority 1: description "a" -> "b"']
+
+
+def test_predicted_rules_apply_the_plan():
+    current = [permission("sgr-22", 22), permission("sgr-443", 443, description="old")]
+    plan = _plan([rule(protocol="tcp", ports=443, cidr="0.0.0.0/0", description="new"), rule(protocol="udp", ports=53, cidr="10.0.0.0/8")],
+                 current, purge_ingress=True)
+    after = sg_rule.predicted_rules(plan, current)
+    assert [(item["security_group_rule_id"], item["port_range"], item["description"]) for item in after] == [
+        ("sgr-443", "443/443", "new"), ("", "53/53", "")]
+    assert after[1]["ip_protocol"] == "udp" and after[1]["create_time"] == ""
+
+
+# --- the module on a fake ECS ----------------------------------------------------------------------------------
+
+def test_group_by_id_with_cidr_rules_reads_once_and_rereads_after_writes():
+    ecs = FakeEcs()
+    result = run_module(ecs, rules=[rule(protocol="tcp", ports=["80", "443"], cidr="0.0.0.0/0")])
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "AuthorizeSecurityGroup", "DescribeSecurityGroupAttribute"]
+    assert result["changed"] is True and result["security_group_id"] == GROUP_ID
+    assert [item["security_group_rule_id"] for item in result["added"]] == ["sgr-new1", "sgr-new2"]
+    assert result["rules"] == result["added"]
+
+
+def test_no_change_costs_one_read():
+    ecs = FakeEcs(permissions=[permission("sgr-80", 80)])
+    result = run_module(ecs, rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")])
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute"]
+    assert result["changed"] is False
+    assert [item["security_group_rule_id"] for item in result["rules"]] == ["sgr-80"]
+
+
+def test_peer_names_and_ids_are_resolved_with_one_describe():
+    ecs = FakeEcs()
+    run_module(ecs, rules=[rule(protocol="tcp", ports=80, group="web"), rule(protocol="tcp", ports=81, group=WEB_ID)])
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "DescribeSecurityGroups", "AuthorizeSecurityGroup",
+                             "DescribeSecurityGroupAttribute"]
+    assert ecs.calls[1][1] == {"VpcId": VPC}
+    assert [fields["SourceGroupId"] for fields in ecs.calls[2][1]["Permissions"]] == [WEB_ID, WEB_ID]
+
+
+def test_drop_rules_read_the_group_type_and_enterprise_groups_refuse_them():
+    ecs = FakeEcs()
+    ecs.groups[0]["SecurityGroupType"] = "enterprise"
+    result = run_failing(ecs, rules=[rule(protocol="tcp", ports=22, cidr="0.0.0.0/0", policy="drop", priority=100)])
+    assert "enterprise" in result["msg"]
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "DescribeSecurityGroups"]
+    assert ecs.calls[1][1]["SecurityGroupIds"] == [GROUP_ID]
+
+
+def test_group_by_name_is_found_then_read():
+    ecs = FakeEcs()
+    result = run_module(ecs, security_group="app", vpc_id=VPC, rules=[])
+    assert ecs.actions() == ["DescribeSecurityGroups", "DescribeSecurityGroupAttribute"]
+    assert result["security_group_id"] == GROUP_ID
+
+
+def test_group_in_another_vpc_than_vpc_id_fails_before_writes():
+    ecs = FakeEcs()
+    result = run_failing(ecs, vpc_id="vpc-2", rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")])
+    assert "is in vpc-1, not in vpc_id vpc-2" in result["msg"]
+    assert ecs.mutating() == []
+
+
+def test_a_bad_rule_fails_before_any_call_naming_every_problem():
+    ecs = FakeEcs()
+    result = run_failing(ecs, rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0"),
+                                     rule(protocol="tcp", ports="0-10", cidr="0.0.0.0/0"),
+                                     rule(protocol="udp", ports=53, cidr="300.0.0.0/8", priority=0)])
+    assert ecs.calls == []
+    assert result["msg"].startswith("invalid rules: rules[1]")
+    assert len(result["problems"]) == 3
+    assert 'ports="0-10"' in result["problems"][0] and 'cidr="300.0.0.0/8"' in result["problems"][1]
+    assert "priority=0" in result["problems"][2]
+
+
+def test_check_mode_predicts_without_writing():
+    ecs = FakeEcs(permissions=[permission("sgr-22", 22), permission("sgr-443", 443, description="old")])
+    result = run_module(ecs, check_mode=True, diff=True, purge_rules=True,
+                        rules=[rule(protocol="tcp", ports=["80", "443"], cidr="0.0.0.0/0", description="web")])
+    assert ecs.mutating() == [] and ecs.actions() == ["DescribeSecurityGroupAttribute"]
+    assert result["changed"] is True
+    assert [item["port_range"] for item in result["added"]] == ["80/80"]
+    assert [item["security_group_rule_id"] for item in result["removed"]] == ["sgr-22"]
+    assert [(item["security_group_rule_id"], item["description"]) for item in result["modified"]] == [("sgr-443", "web")]
+    assert result["diff"]["before"] == ('ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1\n'
+                                        'ingress accept tcp 443/443 from 0.0.0.0/0 (intranet) priority 1 "old"\n')
+    assert result["diff"]["after"] == ('ingress accept tcp 443/443 from 0.0.0.0/0 (intranet) priority 1 "web"\n'
+                                       'ingress accept tcp 80/80 from 0.0.0.0/0 (intranet) priority 1 "web"\n')
+
+
+def test_state_absent_revokes_only_existing_listed_rules():
+    ecs = FakeEcs(permissions=[permission("sgr-22", 22), permission("sgr-443", 443)])
+    result = run_module(ecs, state="absent", rules=[rule(protocol="tcp", ports=["22", "8080"], cidr="0.0.0.0/0")])
+    assert ecs.mutating() == ["RevokeSecurityGroup"]
+    assert ecs.calls[1][1]["SecurityGroupRuleId"] == ["sgr-22"]
+    assert [item["security_group_rule_id"] for item in result["rules"]] == ["sgr-443"]
+
+
+def test_vpc_group_warns_about_internet_nic_type():
+    result = run_module(FakeEcs(), check_mode=True, rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0", nic_type="internet")])
+    assert any("using intranet" in warning for warning in result["warnings"])
+    assert result["added"][0]["nic_type"] == "intranet"
+
+
+def test_failure_in_the_middle_reports_applied_and_not_applied():
+    failure = EcsApiError("RevokeSecurityGroup", "Throttling", "Request was denied due to request throttling.", request_id="R-1",
+                          http_status=400, attempts=9)
+    ecs = FakeEcs(permissions=[permission("sgr-22", 22)], failures={"RevokeSecurityGroup": failure})
+    result = run_failing(ecs, purge_rules=True, rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")])
+    assert result["changed"] is True
+    assert result["applied"] == ["authorize ingress accept tcp 80/80 from 0.0.0.0/0 (intranet) priority 1"]
+    assert result["not_applied"] == ["revoke ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1"]
+    assert result["error"]["code"] == "Throttling" and result["error"]["request_id"] == "R-1"
+    assert result["msg"].startswith("RevokeSecurityGroup failed: Throttling")
+    assert "1 of 2 changes were applied" in result["msg"]
+
+
+def test_failure_of_the_first_call_reports_nothing_applied():
+    failure = EcsApiError("AuthorizeSecurityGroup", "AuthorizationLimitExceed", "quota", http_status=403)
+    ecs = FakeEcs(failures={"AuthorizeSecurityGroup": failure})
+    result = run_failing(ecs, rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")])
+    assert result["changed"] is False and result["applied"] == []
+    assert len(result["not_applied"]) == 1
+
+
+@pytest.mark.parametrize("attempts, fails", [pytest.param(2, False, id="retried-so-first-attempt-went-through"),
+                                             pytest.param(1, True, id="first-attempt")])
+def test_revoke_of_rules_already_gone(attempts, fails):
+    failure = EcsApiError("RevokeSecurityGroup", "InvalidSecurityGroupRuleId.NotFound", "gone", http_status=404, attempts=attempts)
+    ecs = FakeEcs(permissions=[permission("sgr-22", 22)], failures={"RevokeSecurityGroup": failure})
+    if fails:
+        assert run_failing(ecs, state="absent", rules=[rule(protocol="tcp", ports=22, cidr="0.0.0.0/0")])["not_applied"]
+    else:
+        assert run_module(ecs, state="absent", rules=[rule(protocol="tcp", ports=22, cidr="0.0.0.0/0")])["changed"] is True
+
+
+def test_id_like_name_falls_back_to_a_name_lookup():
+    ecs = FakeEcs(groups=[{"SecurityGroupId": GROUP_ID, "SecurityGroupName": "sg-legacy", "VpcId": VPC, "SecurityGroupType": "normal"}])
+    result = run_module(ecs, security_group="sg-legacy", rules=[])
+    assert result["security_group_id"] == GROUP_ID
+    assert ecs.actions()[0] == "DescribeSecurityGroupAttribute" and ecs.actions()[-1] == "DescribeSecurityGroupAttribute"
