@@ -38,23 +38,13 @@ import tempfile
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
+from tests.lib.collection_path import collections_path  # noqa: E402
 from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess  # noqa: E402
 
 DEMO_VPC = 'vpc-demo0000000000000001'
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
 
 
-def collections_path(workdir):
-    """The ansible_collections root holding this checkout: its own tree, or a symlink made in ``workdir``."""
-    parts = REPO_ROOT.split(os.sep)
-    if len(parts) >= 3 and parts[-3] == 'ansible_collections':
-        return os.sep.join(parts[:-3])
-    parent = os.path.join(workdir, 'collections', 'ansible_collections', 'cloudwall')
-    os.makedirs(parent, exist_ok=True)
-    link = os.path.join(parent, 'alicloud')
-    if not os.path.islink(link):
-        os.symlink(REPO_ROOT, link)
-    return os.path.join(workdir, 'collections')
 
 
 def bulk_rules(count, changed_index=None, variant=0):

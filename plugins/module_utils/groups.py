@@ -42,16 +42,6 @@ def chunks(items, size):
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
-def _unique(items):
-    seen = set()
-    result = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            result.append(item)
-    return result
-
-
 def _items(response, path):
     node = response
     for part in path.split("."):
@@ -82,7 +72,7 @@ def describe_groups(client, ids=None, name=None, vpc_id=None, tags=None, network
         return client.paginate("DescribeSecurityGroups", base, "SecurityGroups.SecurityGroup",
                                style="token", page_size=GROUPS_PAGE_SIZE)
     groups = []
-    for id_chunk in chunks(_unique(ids), IDS_PER_DESCRIBE):
+    for id_chunk in chunks(list(dict.fromkeys(ids)), IDS_PER_DESCRIBE):
         params = dict(base, SecurityGroupIds=id_chunk)
         groups.extend(client.paginate("DescribeSecurityGroups", params, "SecurityGroups.SecurityGroup",
                                       style="token", page_size=GROUPS_PAGE_SIZE))
@@ -142,7 +132,7 @@ def ambiguous_name_error(name, vpc_id, matches):
 
 def find_groups(client, ids_or_names, vpc_id=None):
     """Resolve several references, reading all id-like ones in one batched describe. Keeps the given order."""
-    refs = _unique(ids_or_names)
+    refs = list(dict.fromkeys(ids_or_names))
     by_id = {}
     id_like = [ref for ref in refs if GROUP_ID_PATTERN.match(ref)]
     if id_like:
@@ -218,7 +208,7 @@ def describe_members(client, group_id):
 
 def describe_references(client, group_ids):
     """``{group_id: [ids of groups whose rules reference it]}`` for every given id (10 per request)."""
-    result = dict((group_id, []) for group_id in _unique(group_ids))
+    result = dict((group_id, []) for group_id in dict.fromkeys(group_ids))
     for id_chunk in chunks(list(result), IDS_PER_REFERENCES_CALL):
         response = client.call("DescribeSecurityGroupReferences", {"SecurityGroupId": id_chunk})
         for reference in _items(response, "SecurityGroupReferences.SecurityGroupReference"):
@@ -268,7 +258,7 @@ def delete_group(client, group_id):
 
 def list_tags(client, group_ids):
     """``{group_id: {key: value}}`` for every given id (groups without tags map to ``{}``)."""
-    result = dict((group_id, {}) for group_id in _unique(group_ids))
+    result = dict((group_id, {}) for group_id in dict.fromkeys(group_ids))
     for id_chunk in chunks(list(result), IDS_PER_TAG_CALL):
         items = client.paginate("ListTagResources", {"ResourceType": RESOURCE_TYPE, "ResourceId": id_chunk},
                                 "TagResources.TagResource", style="token")

@@ -21,23 +21,13 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 sys.path.insert(0, REPO_ROOT)
 
 from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess  # noqa: E402
+from tests.lib.collection_path import collections_path  # noqa: E402
 from tests.lib.ecs_reader import EcsReader  # noqa: E402
 
 CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
 
 
-def collections_path(tmp_root):
-    """Where ansible finds this collection: the build tree when run from it, else a link made for the run."""
-    parts = REPO_ROOT.split(os.sep)
-    if len(parts) >= 3 and parts[-3] == 'ansible_collections':
-        return os.sep.join(parts[:-3])
-    link_parent = os.path.join(tmp_root, 'collections', 'ansible_collections', 'cloudwall')
-    os.makedirs(link_parent, exist_ok=True)
-    link = os.path.join(link_parent, 'alicloud')
-    if not os.path.islink(link):
-        os.symlink(REPO_ROOT, link)
-    return os.path.join(tmp_root, 'collections')
 
 
 class RunResult:

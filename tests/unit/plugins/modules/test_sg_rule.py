@@ -11,6 +11,7 @@ import yaml
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import RULE_OPTIONS, RuleContext, parse_rules, plan_rules, rules_from_permissions
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, FakeAnsibleModule
 
 GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
 WEB_ID = "sg-aaaaaaaaaaaaaaaaaweb"
@@ -42,26 +43,6 @@ def rule(**given):
     if isinstance(item.get("cidr"), str):
         item["cidr"] = [item["cidr"]]
     return item
-
-
-class FailJson(Exception):
-    def __init__(self, kwargs):
-        super(FailJson, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeAnsibleModule:
-    def __init__(self, params, check_mode=False, diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = diff
-        self.warnings = []
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-    def warn(self, warning):
-        self.warnings.append(warning)
 
 
 class FakeEcs:
