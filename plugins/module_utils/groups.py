@@ -53,6 +53,31 @@ def _items(response, path):
 # Reading groups
 
 
+# The group filters of sg_info and sg_audit (documented by the cloudwall.alicloud.selection fragment).
+SELECTION_ARGUMENT_SPEC = dict(
+    security_group_ids=dict(type="list", elements="str", aliases=["ids", "group_ids"]),
+    name=dict(type="str", aliases=["security_group_name", "group_name"]),
+    vpc_id=dict(type="str"),
+    tags=dict(type="dict"),
+    network_type=dict(type="str", choices=["vpc", "classic"]),
+    security_group_type=dict(type="str", choices=["normal", "enterprise"]),
+)
+
+
+def select_groups(client, params):
+    """The groups the SELECTION_ARGUMENT_SPEC options of ``params`` select, every page.
+
+    The API matches names loosely, so the name filter is applied again exactly here.
+    """
+    raw_groups = describe_groups(
+        client, ids=params["security_group_ids"], name=params["name"], vpc_id=params["vpc_id"],
+        tags=params["tags"], network_type=params["network_type"], group_type=params["security_group_type"],
+    )
+    if params["name"] is not None:
+        raw_groups = [group for group in raw_groups if group.get("SecurityGroupName") == params["name"]]
+    return raw_groups
+
+
 def describe_groups(client, ids=None, name=None, vpc_id=None, tags=None, network_type=None, group_type=None,
                     resource_group_id=None):
     """All groups matching the filters, every page. ``ids`` (any number) are sent 100 per request.

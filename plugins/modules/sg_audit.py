@@ -38,35 +38,6 @@ description:
 author:
   - cloudwall maintainers (@cloudwall)
 options:
-  security_group_ids:
-    description:
-      - Only these groups (any number; sent 100 per request).
-    type: list
-    elements: str
-    aliases: [ids, group_ids]
-  name:
-    description:
-      - Only groups with exactly this name.
-    type: str
-    aliases: [security_group_name, group_name]
-  vpc_id:
-    description:
-      - Only groups of this VPC.
-    type: str
-  tags:
-    description:
-      - Only groups that carry all these tags (key to value).
-    type: dict
-  network_type:
-    description:
-      - Only VPC groups or only classic groups.
-    type: str
-    choices: [vpc, classic]
-  security_group_type:
-    description:
-      - Only normal or only enterprise groups.
-    type: str
-    choices: [normal, enterprise]
   disabled_checks:
     description:
       - Checks not to run.
@@ -131,6 +102,7 @@ options:
     type: int
     default: 4
 extends_documentation_fragment:
+  - cloudwall.alicloud.selection
   - cloudwall.alicloud.auth
   - cloudwall.alicloud.attributes.info_module
 notes:
@@ -256,8 +228,9 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.audit import (
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.audit_report import finding_to_dict, render_report
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
     MEMBERS_PAGE_SIZE,
-    describe_groups,
+    SELECTION_ARGUMENT_SPEC,
     describe_rules,
+    select_groups,
     snake_group,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
@@ -275,13 +248,8 @@ class SecurityGroupAuditModule(AlicloudModule):
     @classmethod
     def define_module(cls):
         spec = cls.base_module_spec()
+        spec["argument_spec"].update(SELECTION_ARGUMENT_SPEC)
         spec["argument_spec"].update(
-            security_group_ids=dict(type="list", elements="str", aliases=["ids", "group_ids"]),
-            name=dict(type="str", aliases=["security_group_name", "group_name"]),
-            vpc_id=dict(type="str"),
-            tags=dict(type="dict"),
-            network_type=dict(type="str", choices=["vpc", "classic"]),
-            security_group_type=dict(type="str", choices=["normal", "enterprise"]),
             disabled_checks=dict(type="list", elements="str", default=[], choices=list(CHECK_IDS)),
             sensitive_ports=dict(type="list", elements="int", default=list(DEFAULT_SENSITIVE_PORTS)),
             max_members=dict(type="int", default=DEFAULT_MAX_MEMBERS),
@@ -333,16 +301,6 @@ class SecurityGroupAuditModule(AlicloudModule):
         return os.path.dirname(os.path.abspath(self.params["report_path"])) or "."
 
     # -- reading ----------------------------------------------------------------------------------------
-
-    def select_groups(self):
-        params = self.params
-        raw_groups = describe_groups(
-            self.client, ids=params["security_group_ids"], name=params["name"], vpc_id=params["vpc_id"],
-            tags=params["tags"], network_type=params["network_type"], group_type=params["security_group_type"],
-        )
-        if params["name"] is not None:
-            raw_groups = [group for group in raw_groups if group.get("SecurityGroupName") == params["name"]]
-        return raw_groups
 
     def read_rules(self, raw):
         attributes, permissions = describe_rules(self.client, raw["SecurityGroupId"])
@@ -428,7 +386,7 @@ class SecurityGroupAuditModule(AlicloudModule):
 
     def run(self):
         self.validate()
-        raw_groups = self.select_groups()
+        raw_groups = select_groups(self.client, self.params)
         groups, members = self.read(raw_groups) if raw_groups else ([], [])
         findings = audit_groups(groups, members, self.settings)
         summary = summarize(findings, len(groups), self.settings)

@@ -19,35 +19,6 @@ description:
 author:
   - cloudwall maintainers (@cloudwall)
 options:
-  security_group_ids:
-    description:
-      - Only these groups (any number; sent 100 per request).
-    type: list
-    elements: str
-    aliases: [ids, group_ids]
-  name:
-    description:
-      - Only groups with exactly this name.
-    type: str
-    aliases: [security_group_name, group_name]
-  vpc_id:
-    description:
-      - Only groups of this VPC.
-    type: str
-  tags:
-    description:
-      - Only groups that carry all these tags (key to value).
-    type: dict
-  network_type:
-    description:
-      - Only VPC groups or only classic groups.
-    type: str
-    choices: [vpc, classic]
-  security_group_type:
-    description:
-      - Only normal or only enterprise groups.
-    type: str
-    choices: [normal, enterprise]
   include_rules:
     description:
       - Read each group's rules and inner access policy (one or more requests per group).
@@ -69,6 +40,7 @@ options:
     type: int
     default: 4
 extends_documentation_fragment:
+  - cloudwall.alicloud.selection
   - cloudwall.alicloud.auth
   - cloudwall.alicloud.attributes.info_module
 """
@@ -302,10 +274,11 @@ security_groups:
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
-    describe_groups,
+    SELECTION_ARGUMENT_SPEC,
     describe_members,
     describe_references,
     describe_rules,
+    select_groups,
     snake_group,
     snake_members,
     snake_rule,
@@ -322,13 +295,8 @@ class SecurityGroupInfoModule(AlicloudModule):
     @classmethod
     def define_module(cls):
         spec = cls.base_module_spec()
+        spec["argument_spec"].update(SELECTION_ARGUMENT_SPEC)
         spec["argument_spec"].update(
-            security_group_ids=dict(type="list", elements="str", aliases=["ids", "group_ids"]),
-            name=dict(type="str", aliases=["security_group_name", "group_name"]),
-            vpc_id=dict(type="str"),
-            tags=dict(type="dict"),
-            network_type=dict(type="str", choices=["vpc", "classic"]),
-            security_group_type=dict(type="str", choices=["normal", "enterprise"]),
             include_rules=dict(type="bool", default=True),
             include_members=dict(type="bool", default=False),
             include_references=dict(type="bool", default=False),
@@ -353,12 +321,7 @@ class SecurityGroupInfoModule(AlicloudModule):
             validate_tags(params["tags"], "tags")
         except ValueError as error:
             self.fail(str(error))
-        raw_groups = describe_groups(
-            self.client, ids=params["security_group_ids"], name=params["name"], vpc_id=params["vpc_id"],
-            tags=params["tags"], network_type=params["network_type"], group_type=params["security_group_type"],
-        )
-        if params["name"] is not None:
-            raw_groups = [group for group in raw_groups if group.get("SecurityGroupName") == params["name"]]
+        raw_groups = select_groups(self.client, params)
         if not raw_groups:
             return
         if params["include_rules"] or params["include_members"]:
