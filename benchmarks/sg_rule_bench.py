@@ -45,8 +45,6 @@ DEMO_VPC = 'vpc-demo0000000000000001'
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
 
 
-
-
 def bulk_rules(count, changed_index=None, variant=0):
     """``count`` distinct tcp/443 rules; the rule at ``changed_index`` gets a description that varies with ``variant``."""
     rules = []

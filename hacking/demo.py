@@ -26,8 +26,6 @@ AUDIT_REPORT = os.path.join(ROOT, 'build', 'demo', 'web_redis_audit.md')
 RECAP = re.compile(r'^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 
 
-
-
 def run_playbook(emulator, collections, label):
     env = dict(os.environ)
     env.update({

@@ -28,8 +28,6 @@ CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callbac
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
 
 
-
-
 class RunResult:
     def __init__(self, rc, results, stdout, stderr):
         self.rc = rc
