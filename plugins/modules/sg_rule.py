@@ -24,7 +24,11 @@ description:
   - "Writes are batched: up to 100 rules per AuthorizeSecurityGroup / AuthorizeSecurityGroupEgress call and up to
     100 rule ids per RevokeSecurityGroup / RevokeSecurityGroupEgress call. New rules are added before old ones are
     revoked, so traffic that both allow is never cut, unless the rule quota forces revoking first."
-  - A run that changes nothing costs only reads; the rules are read again after writes only.
+  - "API calls: one DescribeSecurityGroupAttribute read (two for a classic group, one per NIC type), one
+    DescribeSecurityGroups more when the group or a peer is given by name (or a drop rule needs the group type),
+    then only the writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
+    the plan's result, the same as check mode predicts, and a rule added by this run has an empty
+    RV(rules[].security_group_rule_id) until the next run or M(cloudwall.alicloud.sg_info) reads it."
 author:
   - cloudwall maintainers (@cloudwall)
 options:
@@ -251,8 +255,10 @@ security_group_id:
   sample: sg-demovpcdefault000001
 rules:
   description:
-    - Every rule of the group after the run, both directions (in check mode, what they would be; rules that would
-      be added have an empty RV(rules[].security_group_rule_id)). Unset fields are empty strings.
+    - Every rule of the group after the run, both directions, as the plan leaves them (in check mode, what they
+      would be).
+    - Rules added by this run have an empty RV(rules[].security_group_rule_id), because the API does not return
+      the ids of new rules and the module does not spend a read on them. Unset fields are empty strings.
   returned: success
   type: list
   elements: dict
@@ -354,12 +360,12 @@ rules:
       type: str
       sample: "2026-08-31T03:12:29Z"
 added:
-  description: Rules added (or that would be added), with the keys of RV(rules).
+  description: Rules added (or that would be added), with the keys of RV(rules) and an empty rule id.
   returned: success
   type: list
   elements: dict
   sample: [{"direction": "ingress", "ip_protocol": "tcp", "port_range": "80/80", "source_cidr_ip": "0.0.0.0/0",
-            "policy": "accept", "priority": 1, "nic_type": "intranet", "security_group_rule_id": "sgr-bp1a2b3c4d5e6f7g8h9i"}]
+            "policy": "accept", "priority": 1, "nic_type": "intranet", "security_group_rule_id": ""}]
 removed:
   description: Rules revoked (or that would be revoked), with the keys of RV(rules).
   returned: success
@@ -663,7 +669,6 @@ class SecurityGroupRuleModule(AlicloudModule):
         if self.check_mode:
             return
         self.apply(build_steps(plan, group_id, group_names))
-        self.read_back(group_id, context, plan, modified_ids)
 
     def apply(self, steps):
         for index, step in enumerate(steps):
@@ -682,15 +687,6 @@ class SecurityGroupRuleModule(AlicloudModule):
                   % (error, len(applied), len(applied) + len(not_applied)),
                   applied=applied, not_applied=not_applied, error=error.to_dict(),
                   security_group_id=self.extra_results["security_group_id"])
-
-    def read_back(self, group_id, context, plan, modified_ids):
-        """Rules as the API now holds them, so that RV(rules) and RV(added) carry the new rule ids."""
-        permissions = describe_rules(self.client, group_id)[1]
-        self.result_value = [snake_rule(permission) for permission in permissions]
-        by_identity = dict(zip(rules_from_permissions(permissions, context.is_vpc), self.result_value))
-        self.extra_results["added"] = [by_identity.get(rule) or predicted_result(rule)
-                                       for rules in plan.add.values() for rule in rules]
-        self.extra_results["modified"] = [result for result in self.result_value if result["security_group_rule_id"] in modified_ids]
 
 
 def main():
