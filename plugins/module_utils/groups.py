@@ -12,9 +12,11 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import tags_from_api
 
 RESOURCE_TYPE = "securitygroup"
+GROUP_NOT_FOUND = "InvalidSecurityGroupId.NotFound"
 
 # Batch sizes the API accepts in one request (ECS_API.md section 3).
 IDS_PER_DESCRIBE = 100
@@ -274,7 +276,13 @@ def modify_inner_access_policy(client, group_id, policy):
 
 
 def delete_group(client, group_id):
-    client.call("DeleteSecurityGroup", {"SecurityGroupId": group_id})
+    try:
+        client.call("DeleteSecurityGroup", {"SecurityGroupId": group_id})
+    except EcsApiError as error:
+        # DeleteSecurityGroup takes no ClientToken: when an attempt went through but its answer was lost, the
+        # retry finds the group gone, which is the success that attempt had.
+        if not (error.code == GROUP_NOT_FOUND and error.attempts > 1):
+            raise
 
 
 # ---------------------------------------------------------------------------------------------------------------
