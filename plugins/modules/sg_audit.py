@@ -248,6 +248,8 @@ class SecurityGroupAuditModule(AlicloudModule):
     @classmethod
     def define_module(cls):
         spec = cls.base_module_spec()
+        # Read-only: check mode runs exactly like a normal run.
+        spec["supports_check_mode"] = True
         spec["argument_spec"].update(SELECTION_ARGUMENT_SPEC)
         spec["argument_spec"].update(
             disabled_checks=dict(type="list", elements="str", default=[], choices=list(CHECK_IDS)),

@@ -295,6 +295,8 @@ class SecurityGroupInfoModule(AlicloudModule):
     @classmethod
     def define_module(cls):
         spec = cls.base_module_spec()
+        # Read-only: check mode runs exactly like a normal run.
+        spec["supports_check_mode"] = True
         spec["argument_spec"].update(SELECTION_ARGUMENT_SPEC)
         spec["argument_spec"].update(
             include_rules=dict(type="bool", default=True),

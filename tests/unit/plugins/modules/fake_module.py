@@ -27,3 +27,32 @@ class FakeAnsibleModule:
 
     def warn(self, warning):
         self.warnings.append(warning)
+
+
+class SinglePageEcs:
+    """Mixin for fake ECS clients whose answers are one page: paginate() is call() plus the items path."""
+
+    def paginate(self, action, params, items_path, style="token", page_size=None):  # pylint: disable=unused-argument
+        node = self.call(action, params)
+        for part in items_path.split("."):
+            node = node.get(part, {})
+        return node or []
+
+
+def default_params(module_class, **overrides):
+    """The parameters AnsibleModule would hand the module: every option at its default, then ``overrides``."""
+    spec = module_class.define_module()["argument_spec"]
+    params = dict((name, option.get("default")) for name, option in spec.items())
+    params.update(overrides)
+    return params
+
+
+def run_module_class(module_class, ecs, check_mode=False, diff=False, **params):
+    """Run a module class on a fake ECS client; the result as exit_json would get it, warnings included."""
+    fake = FakeAnsibleModule(default_params(module_class, **params), check_mode, diff)
+    instance = module_class(fake)
+    instance._client = ecs  # pylint: disable=protected-access
+    instance.run()
+    result = instance.get_result()
+    result["warnings"] = fake.warnings
+    return result

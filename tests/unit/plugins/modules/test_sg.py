@@ -8,12 +8,12 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg
-from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, FakeAnsibleModule
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
 
 GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
 
 
-class FakeEcs:
+class FakeEcs(SinglePageEcs):
     """Just enough of ECS for the sg module: groups with tags and policy, members, references."""
 
     def __init__(self, groups=None, instances=None, references=None):
@@ -29,13 +29,6 @@ class FakeEcs:
         params = dict(params or {})
         self.calls.append((action, params))
         return getattr(self, action)(params)
-
-    def paginate(self, action, params, items_path, style="token", page_size=None):
-        response = self.call(action, params)
-        node = response
-        for part in items_path.split("."):
-            node = node.get(part, {})
-        return node or []
 
     def DescribeSecurityGroups(self, params):
         found = list(self.groups.values())
@@ -118,17 +111,11 @@ def existing_group(**overrides):
 
 
 def module_params(**overrides):
-    spec = sg.SecurityGroupModule.define_module()["argument_spec"]
-    params = dict((name, option.get("default")) for name, option in spec.items())
-    params.update(overrides)
-    return params
+    return default_params(sg.SecurityGroupModule, **overrides)
 
 
 def run_module(ecs, check_mode=False, diff=False, **params):
-    instance = sg.SecurityGroupModule(FakeAnsibleModule(module_params(**params), check_mode, diff))
-    instance._client = ecs
-    instance.run()
-    return instance.get_result()
+    return run_module_class(sg.SecurityGroupModule, ecs, check_mode, diff, **params)
 
 
 # --- pure validation ------------------------------------------------------------------------------------------

@@ -11,25 +11,10 @@ import time
 import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_info
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, run_module_class
 
 
-class FailJson(Exception):
-    def __init__(self, kwargs):
-        super(FailJson, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeAnsibleModule:
-    def __init__(self, params):
-        self.params = params
-        self.check_mode = False
-        self._diff = True
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
-
-
-class FakeEcs:
+class FakeEcs(SinglePageEcs):
     """Answers the reads of sg_info and measures how many requests were in flight at once."""
 
     def __init__(self, group_count, delay=0.0):
@@ -70,24 +55,12 @@ class FakeEcs:
             return {"SecurityGroupReferences": {"SecurityGroupReference": []}}
         raise AssertionError("unexpected action %s" % action)
 
-    def paginate(self, action, params, items_path, style="token", page_size=None):
-        node = self.call(action, params)
-        for part in items_path.split("."):
-            node = node.get(part, {})
-        return node or []
-
     def count(self, action):
         return len([1 for name, _params in self.calls if name == action])
 
 
 def run_module(ecs, **params):
-    spec = sg_info.SecurityGroupInfoModule.define_module()["argument_spec"]
-    full = dict((name, option.get("default")) for name, option in spec.items())
-    full.update(params)
-    instance = sg_info.SecurityGroupInfoModule(FakeAnsibleModule(full))
-    instance._client = ecs
-    instance.run()
-    return instance.get_result()
+    return run_module_class(sg_info.SecurityGroupInfoModule, ecs, diff=True, **params)
 
 
 @pytest.mark.parametrize("max_workers", [1, 2, 4])

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_membership
-from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, FakeAnsibleModule
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, run_module_class
 
 VPC = "vpc-aaaaaaaaaaaaaaaaaaaa"
 SG1 = "sg-aaaaaaaaaaaaaaaaaaa1"
@@ -19,7 +19,7 @@ SG2 = "sg-aaaaaaaaaaaaaaaaaaa2"
 SG3 = "sg-aaaaaaaaaaaaaaaaaaa3"
 
 
-class FakeEcs:
+class FakeEcs(SinglePageEcs):
     """Instances, ENIs and groups in one VPC; ``errors`` maps (action, target id, group id) to an error code."""
 
     def __init__(self, instances=None, enis=None, groups=(SG1, SG2, SG3), errors=None):
@@ -70,21 +70,9 @@ class FakeEcs:
             self.members[target_id] = list(params["SecurityGroupId"])
         return {}
 
-    def paginate(self, action, params, items_path, style="token", page_size=None):
-        node = self.call(action, params)
-        for part in items_path.split("."):
-            node = node.get(part, {})
-        return node or []
-
 
 def run_module(ecs, check_mode=False, diff=False, **params):
-    spec = sg_membership.SecurityGroupMembershipModule.define_module()["argument_spec"]
-    full = dict((name, option.get("default")) for name, option in spec.items())
-    full.update(params)
-    instance = sg_membership.SecurityGroupMembershipModule(FakeAnsibleModule(full, check_mode, diff))
-    instance._client = ecs
-    instance.run()
-    return instance.get_result()
+    return run_module_class(sg_membership.SecurityGroupMembershipModule, ecs, check_mode, diff, **params)
 
 
 def test_a_failure_inside_one_target_reports_how_far_it_got():

@@ -11,7 +11,7 @@ import yaml
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import RULE_OPTIONS, RuleContext, parse_rules, plan_rules, rules_from_permissions
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
-from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, FakeAnsibleModule
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
 
 GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
 WEB_ID = "sg-aaaaaaaaaaaaaaaaaweb"
@@ -45,7 +45,7 @@ def rule(**given):
     return item
 
 
-class FakeEcs:
+class FakeEcs(SinglePageEcs):
     """Just enough of ECS for sg_rule: groups, their rules, and scripted failures by action."""
 
     def __init__(self, groups=None, permissions=None, failures=None):
@@ -70,12 +70,6 @@ class FakeEcs:
         if action in self.failures:
             raise self.failures[action]
         return getattr(self, action)(params)
-
-    def paginate(self, action, params, items_path, style="token", page_size=None):
-        node = self.call(action, params)
-        for part in items_path.split("."):
-            node = node.get(part, {})
-        return node or []
 
     def _group(self, group_id):
         for group in self.groups:
@@ -127,22 +121,17 @@ class FakeEcs:
     ModifySecurityGroupRule = ModifySecurityGroupEgressRule = _modify
 
 
+def with_group(params):
+    """The module's parameters aimed at GROUP_ID unless a test names another group."""
+    return dict({"security_group": GROUP_ID}, **params)
+
+
 def module_params(**overrides):
-    spec = sg_rule.SecurityGroupRuleModule.define_module()["argument_spec"]
-    params = dict((name, option.get("default")) for name, option in spec.items())
-    params.update(security_group=GROUP_ID)
-    params.update(overrides)
-    return params
+    return default_params(sg_rule.SecurityGroupRuleModule, **with_group(overrides))
 
 
 def run_module(ecs, check_mode=False, diff=False, **params):
-    fake = FakeAnsibleModule(module_params(**params), check_mode, diff)
-    instance = sg_rule.SecurityGroupRuleModule(fake)
-    instance._client = ecs
-    instance.run()
-    result = instance.get_result()
-    result["warnings"] = fake.warnings
-    return result
+    return run_module_class(sg_rule.SecurityGroupRuleModule, ecs, check_mode, diff, **with_group(params))
 
 
 def run_failing(ecs, **params):

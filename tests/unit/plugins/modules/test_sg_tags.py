@@ -8,13 +8,13 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_tags
-from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, FakeAnsibleModule
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, run_module_class
 
 SG1 = "sg-aaaaaaaaaaaaaaaaaaa1"
 SG2 = "sg-aaaaaaaaaaaaaaaaaaa2"
 
 
-class FakeEcs:
+class FakeEcs(SinglePageEcs):
     """Groups and their tags; answers DescribeSecurityGroups, ListTagResources, TagResources, UntagResources."""
 
     def __init__(self, tags_by_group):
@@ -47,21 +47,9 @@ class FakeEcs:
                 group for group in groups if wanted in (None, group["SecurityGroupName"])]}}
         return {}
 
-    def paginate(self, action, params, items_path, style="token", page_size=None):
-        node = self.call(action, params)
-        for part in items_path.split("."):
-            node = node.get(part, {})
-        return node or []
-
 
 def run_module(ecs, check_mode=False, diff=False, **params):
-    spec = sg_tags.SecurityGroupTagsModule.define_module()["argument_spec"]
-    full = dict((name, option.get("default")) for name, option in spec.items())
-    full.update(params)
-    instance = sg_tags.SecurityGroupTagsModule(FakeAnsibleModule(full, check_mode, diff))
-    instance._client = ecs
-    instance.run()
-    return instance.get_result()
+    return run_module_class(sg_tags.SecurityGroupTagsModule, ecs, check_mode, diff, **params)
 
 
 @pytest.mark.parametrize("current, tags, purge, state, plan", [
