@@ -63,7 +63,8 @@ SDK_RENAMED_SIGNATURE_ERROR = "InvalidAccessKeySecret"
 # (and ALICLOUD_ECS_ENDPOINT by EcsClient.from_module_params), not by ``fallback=``, so that their order is
 # one tested function. Aliases match the alibaba.alicloud collection so playbooks can migrate.
 AUTH_ARGUMENT_SPEC = dict(
-    access_key=dict(type="str", no_log=True, aliases=["alicloud_access_key", "access_key_id"]),
+    # An AccessKeyId is an identifier, not a secret (the API logs it); errors name it so users can see which key failed.
+    access_key=dict(type="str", no_log=False, aliases=["alicloud_access_key", "access_key_id"]),
     secret_key=dict(type="str", no_log=True, aliases=["alicloud_secret_key", "access_key_secret", "secret_access_key"]),
     security_token=dict(type="str", no_log=True, aliases=["alicloud_security_token"]),
     region=dict(type="str", aliases=["alicloud_region", "region_id"]),
@@ -328,6 +329,15 @@ def _new_client_token():
     return str(uuid.uuid4())
 
 
+def describe_identity(credentials):
+    """Which credentials a client signs with, for messages: the access key id or role name and its source."""
+    if credentials.access_key:
+        return "access_key %s from %s" % (credentials.access_key, credentials.source)
+    if credentials.ecs_role_name:
+        return "ecs_role_name %s from %s" % (credentials.ecs_role_name, credentials.source)
+    return "credentials from %s" % credentials.source
+
+
 class EcsClient:
     """ECS API calls for one region: flattening, ClientToken, retries with backoff, errors, paging.
 
@@ -337,8 +347,10 @@ class EcsClient:
 
     def __init__(self, acs_client, region, endpoint=None, retries=8, retry_max_delay=20.0, retry_timeout=120.0,
                  retry_base_delay=DEFAULT_BASE_DELAY, secrets=(), sleep=time.sleep, clock=time.monotonic, rng=None,
-                 token_factory=_new_client_token, request_factory=new_sdk_request):
+                 token_factory=_new_client_token, request_factory=new_sdk_request, identity=""):
         self.acs_client = acs_client
+        # Which credentials sign the calls, for error messages (never a secret).
+        self.identity = identity
         self.region = region
         self.endpoint = endpoint
         self.retries = retries
@@ -372,7 +384,7 @@ class EcsClient:
             raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
         acs_client = build_acs_client(credentials, endpoint, _option(params, "validate_certs"), connect_timeout, read_timeout)
         return cls(acs_client, credentials.region, endpoint=endpoint, retries=retries, retry_max_delay=retry_max_delay,
-                   retry_timeout=retry_timeout, secrets=credentials.secrets())
+                   retry_timeout=retry_timeout, secrets=credentials.secrets(), identity=describe_identity(credentials))
 
     def call(self, action, params=None, mutating=None):
         """Call ``action`` with ``params`` (nested dicts/lists, see flatten_params); return the JSON answer.

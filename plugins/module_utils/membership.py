@@ -81,6 +81,11 @@ def group_from_api(raw):
                  type=(raw.get("SecurityGroupType") or "normal").lower())
 
 
+def target_option(kind):
+    """The module option that names targets of this kind."""
+    return "instance_ids" if kind == INSTANCE else "network_interface_ids"
+
+
 def label(kind, target_id):
     """How a target is named in messages: ``instance i-...`` or ``network interface eni-...``."""
     return "%s %s" % ("instance" if kind == INSTANCE else "network interface", target_id)
@@ -118,10 +123,10 @@ def check_change(target, after, groups, max_groups):
     problems = []
     allowed = CHANGEABLE_STATUSES[target.kind]
     if target.status not in allowed:
-        problems.append("%s is %s: its security groups can change only while it is %s"
-                        % (name, target.status or "in an unknown status", " or ".join(allowed)))
+        problems.append("%s: %s is %s: its security groups can change only while it is %s"
+                        % (target_option(target.kind), name, target.status or "in an unknown status", " or ".join(allowed)))
     if not after:
-        problems.append("%s would be left without a security group (leaving %s); every %s needs at least one"
+        problems.append("security_groups: %s would be left without a security group (leaving %s); every %s needs at least one"
                         % (name, ", ".join(target.group_ids), "instance" if target.kind == INSTANCE else "network interface"))
     if len(after) > max_groups:
         problems.append("%s would be in %d security groups (%s); max_groups is %d"
@@ -131,13 +136,13 @@ def check_change(target, after, groups, max_groups):
             continue
         why = _network_problem(target, groups[group_id])
         if why:
-            problems.append("%s %s" % (name, why))
+            problems.append("security_groups: %s %s" % (name, why))
     by_type = collections.OrderedDict()
     for group_id in after:
         if group_id in groups:
             by_type.setdefault(groups[group_id].type, []).append(group_id)
     if len(by_type) > 1:
-        problems.append("%s would mix %s; normal and enterprise groups cannot share an instance or network interface"
+        problems.append("security_groups: %s would mix %s; normal and enterprise groups cannot share an instance or network interface"
                         % (name, " and ".join("%s groups (%s)" % (kind, ", ".join(ids)) for kind, ids in by_type.items())))
     return problems
 
@@ -157,7 +162,7 @@ def plan_membership(kind, target_ids, found, wanted, groups, state, max_groups):
     for target_id in unique(target_ids):
         target = found.get(target_id)
         if target is None:
-            problems.append("%s was not found" % label(kind, target_id))
+            problems.append("%s: %s was not found" % (target_option(kind), label(kind, target_id)))
             continue
         before = list(target.group_ids)
         after = membership_after(before, wanted, state)

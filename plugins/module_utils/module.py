@@ -25,6 +25,13 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import (
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError, EcsApiError
 
 
+# API answers that mean the credentials themselves were refused.
+CREDENTIAL_ERROR_CODES = frozenset((
+    "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "SignatureDoesNotMatch", "IncompleteSignature",
+    "InvalidSecurityToken.Expired", "InvalidSecurityToken.Malformed", "InvalidSecurityToken.MismatchWithAccessKey",
+))
+
+
 class AlicloudModule:
     """Common behaviour of cloudwall.alicloud modules."""
 
@@ -76,11 +83,18 @@ class AlicloudModule:
         extra.setdefault("changed", self.changed)
         self.module.fail_json(msg=msg, **extra)
 
+    def fail_lookup(self, option, error):
+        """Fail for a group reference that matched no group or several, naming the option it came from."""
+        self.fail("%s: %s" % (option, error), candidates=getattr(error, "candidates", []))
+
     def fail_api(self, error):
         """Fail with an API error: its text, its fields under ``error``, and what the run did so far."""
         result = self.partial_result()
         result["error"] = error.to_dict()
-        self.fail(str(error), **result)
+        message = str(error)
+        if error.code in CREDENTIAL_ERROR_CODES and self._client is not None and self._client.identity:
+            message += "; the request was signed with %s: check access_key, secret_key and security_token" % self._client.identity
+        self.fail(message, **result)
 
     def run(self):
         """Read the current state, plan, and apply the plan unless in check mode."""

@@ -86,7 +86,7 @@ _ALLOWED = {
     "policy": " or ".join(POLICIES) + " (any case)",
     "priority": "an integer from %d (highest) to %d" % (MIN_PRIORITY, MAX_PRIORITY),
     "nic_type": " or ".join(NIC_TYPES),
-    "description": "a string of 1 to %d characters" % MAX_DESCRIPTION_LENGTH,
+    "description": "a string of 1 to %d characters that does not start with http:// or https://" % MAX_DESCRIPTION_LENGTH,
 }
 
 
@@ -426,6 +426,9 @@ def _parse_description(raw, problems):
         return None
     if not isinstance(value, str) or len(value) > MAX_DESCRIPTION_LENGTH:
         problems.add("description", value, "is too long or not a string", _ALLOWED["description"])
+        return None
+    if value.lower().startswith(("http://", "https://")):
+        problems.add("description", value, "starts with a URL scheme", _ALLOWED["description"])
         return None
     return value
 

@@ -255,7 +255,11 @@ def validate_description(description, arg_name="description"):
     """Raise ValueError unless ``description`` is a valid security group description."""
     if description is None:
         return
-    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
+    if len(description) < DESCRIPTION_MIN:
+        raise ValueError("%s %r has %d characters; allowed: %d to %d characters"
+                         % (arg_name, description, len(description), DESCRIPTION_MIN, DESCRIPTION_MAX))
+    if len(description) > DESCRIPTION_MAX:
+        # A long value is named by its length: echoing hundreds of characters helps nobody.
         raise ValueError("%s has %d characters; allowed: %d to %d characters"
                          % (arg_name, len(description), DESCRIPTION_MIN, DESCRIPTION_MAX))
     if description.lower().startswith(URL_PREFIXES):
@@ -399,7 +403,7 @@ class SecurityGroupModule(AlicloudModule):
         try:
             raw = self.find_current()
         except GroupLookupError as error:
-            self.fail(str(error), candidates=error.candidates)
+            self.fail_lookup("security_group_id" if self.params["security_group_id"] else "name", error)
         if self.params["state"] == "absent":
             self.ensure_absent(raw)
         elif raw is None:

@@ -333,7 +333,7 @@ class SecurityGroupMembershipModule(AlicloudModule):
         try:
             wanted, raw_groups = resolve_groups(self.client, refs, current_ids, self.params["vpc_id"])
         except GroupLookupError as error:
-            self.fail(str(error), candidates=error.candidates)
+            self.fail_lookup("security_groups", error)
         wanted_ids = unique(group["SecurityGroupId"] for group in wanted)
         self.extra_results["security_group_ids"] = wanted_ids
         groups = dict((group_id, group_from_api(raw)) for group_id, raw in raw_groups.items())

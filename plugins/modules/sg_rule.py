@@ -605,7 +605,7 @@ class SecurityGroupRuleModule(AlicloudModule):
         try:
             group = find_group(self.client, ref, vpc_id)
         except GroupLookupError as error:
-            self.fail(str(error), candidates=error.candidates)
+            self.fail_lookup("security_group", error)
         attributes, permissions = describe_rules(self.client, group["SecurityGroupId"])
         return group["SecurityGroupId"], group, attributes, permissions
 

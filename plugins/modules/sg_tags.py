@@ -194,7 +194,7 @@ class SecurityGroupTagsModule(AlicloudModule):
         try:
             groups = find_groups(self.client, refs, params["vpc_id"])
         except GroupLookupError as error:
-            self.fail(str(error), candidates=error.candidates)
+            self.fail_lookup("security_group", error)
         group_ids = []
         for group in groups:
             if group["SecurityGroupId"] not in group_ids:

@@ -78,8 +78,10 @@ def test_leave_and_refusal_to_leave_the_last_group(run_tasks, admin, ecs):
     assert left['targets'][0]['left'] == [VPC_GROUP] and left['targets'][0]['after'] == [web_tier]
     assert refused['_status'] == 'failed'
     assert refused['problems'] == [
-        'instance %s would be left without a security group (leaving %s); every instance needs at least one' % (WEB_1, web_tier),
-        'instance %s would be left without a security group (leaving %s); every instance needs at least one' % (WEB_2, VPC_GROUP),
+        'security_groups: instance %s would be left without a security group (leaving %s); every instance needs at least one'
+        % (WEB_1, web_tier),
+        'security_groups: instance %s would be left without a security group (leaving %s); every instance needs at least one'
+        % (WEB_2, VPC_GROUP),
     ]
     assert 'nothing was changed: 2 problems' in refused['msg']
     # The refused task wrote nothing: only the join and the leave before it.
@@ -122,15 +124,16 @@ def test_network_and_type_mismatches_are_all_refused_before_any_write(run_tasks,
     ])
     other, classic, vpc_to_classic, mixed, missing, wrong_vpc = run.results
     assert all(result['_status'] == 'failed' for result in run.results), run
-    assert other['problems'] == ['instance %s is in %s and cannot join group %s of another VPC (%s)'
+    assert other['problems'] == ['security_groups: instance %s is in %s and cannot join group %s of another VPC (%s)'
                                  % (instance, DEMO_VPC, other_group, other_vpc) for instance in (WEB_1, WEB_2, REDIS_1)]
     # WEB_1 is already in the group: a no-op, not a problem.
-    assert classic['problems'] == ['instance %s is in the classic network and cannot join VPC group %s (of %s)'
+    assert classic['problems'] == ['security_groups: instance %s is in the classic network and cannot join VPC group %s (of %s)'
                                    % (CLASSIC_1, VPC_GROUP, DEMO_VPC)]
-    assert vpc_to_classic['problems'] == ['instance %s is in %s and cannot join classic group %s' % (WEB_1, DEMO_VPC, CLASSIC_GROUP)]
-    assert mixed['problems'] == ['instance %s would mix normal groups (%s) and enterprise groups (%s); normal and enterprise '
+    assert vpc_to_classic['problems'] == ['security_groups: instance %s is in %s and cannot join classic group %s'
+                                          % (WEB_1, DEMO_VPC, CLASSIC_GROUP)]
+    assert mixed['problems'] == ['security_groups: instance %s would mix normal groups (%s) and enterprise groups (%s); normal and enterprise '
                                  'groups cannot share an instance or network interface' % (WEB_1, VPC_GROUP, enterprise)]
-    assert missing['problems'][0] == 'instance i-doesnotexist000000001 was not found'
+    assert missing['problems'][0] == 'instance_ids: instance i-doesnotexist000000001 was not found'
     assert len(missing['problems']) == 2  # WEB_1 would also mix types
     assert "no security group with id or name 'elsewhere' in %s" % DEMO_VPC in wrong_vpc['msg']
     assert admin.mutating_calls(since=mark) == []
@@ -175,7 +178,7 @@ def test_network_interface_targets(run_tasks, admin, ecs):
     assert joined['targets'][0]['type'] == 'network_interface'
     assert joined['targets'][0]['after'] == [VPC_GROUP, web_tier]
     assert exact['targets'][0]['after'] == [web_tier] and exact['targets'][0]['left'] == [VPC_GROUP]
-    assert refused['problems'] == ['network interface %s would be left without a security group (leaving %s); '
+    assert refused['problems'] == ['security_groups: network interface %s would be left without a security group (leaving %s); '
                                    'every network interface needs at least one' % (FREE_ENI, web_tier)]
     writes = admin.mutating_calls(since=mark)
     assert actions(writes) == ['JoinSecurityGroup', 'ModifyNetworkInterfaceAttribute']

@@ -19,6 +19,7 @@ from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import client as client_module
 from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import (
     EcsClient,
+    describe_identity,
     Endpoint,
     accepts_client_token,
     build_acs_client,
@@ -574,3 +575,17 @@ def test_sdk_missing_is_a_configuration_error(monkeypatch):
     with pytest.raises(ConfigurationError) as caught:
         EcsClient.from_module_params(dict(BASE_PARAMS), env={})
     assert "aliyun-python-sdk-core" in str(caught.value)
+
+
+@pytest.mark.parametrize("credentials, expected", [
+    pytest.param(Credentials("AK", "cn-hangzhou", "options", access_key="LTAIone", secret_key=SECRET),
+                 "access_key LTAIone from options", id="key-from-options"),
+    pytest.param(Credentials("StsToken", "cn-hangzhou", "profile 'ops' in /x (mode StsToken)", access_key="STS.two",
+                             secret_key=SECRET, security_token="token"),
+                 "access_key STS.two from profile 'ops' in /x (mode StsToken)", id="sts-key-from-profile"),
+    pytest.param(Credentials("EcsRamRole", "cn-hangzhou", "options", ecs_role_name="ops-role"),
+                 "ecs_role_name ops-role from options", id="ecs-ram-role"),
+])
+def test_describe_identity_names_the_key_or_role_never_a_secret(credentials, expected):
+    assert describe_identity(credentials) == expected
+    assert SECRET not in describe_identity(credentials)

@@ -121,9 +121,9 @@ def test_all_problems_are_collected_across_targets():
     ]
     result = plan(targets, ["sg-a2"], "absent", requested=["i-ok", "i-last", "i-missing", "i-classic", "i-stopping"])
     assert result.problems == [
-        "instance i-last would be left without a security group (leaving sg-a2); every instance needs at least one",
-        "instance i-missing was not found",
-        "instance i-stopping is Stopping: its security groups can change only while it is Running or Stopped",
+        "security_groups: instance i-last would be left without a security group (leaving sg-a2); every instance needs at least one",
+        "instance_ids: instance i-missing was not found",
+        "instance_ids: instance i-stopping is Stopping: its security groups can change only while it is Running or Stopped",
     ]
     # One target breaking several rules gets every one of them.
     many = plan([vm("i-1", ["sg-c1"], vpc_id="", status="Pending")], ["sg-a1", "sg-ae"], "exact")

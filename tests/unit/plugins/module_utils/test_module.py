@@ -81,7 +81,7 @@ class DescriptionModule(AlicloudModule):
         type(self).clients_built += 1
         if self.fake_acs is None:
             return super()._build_client()
-        return EcsClient(self.fake_acs, "cn-hangzhou", retries=0)
+        return EcsClient(self.fake_acs, "cn-hangzhou", retries=0, identity="access_key %s from options" % self.params["access_key"])
 
     def run(self):
         description = self.params["description"]
@@ -123,7 +123,9 @@ def test_base_module_spec_is_a_copy_with_check_mode():
 
 
 def test_secret_options_are_no_log():
-    assert [name for name, option in AUTH_ARGUMENT_SPEC.items() if option.get("no_log")] == ["access_key", "secret_key", "security_token"]
+    assert [name for name, option in AUTH_ARGUMENT_SPEC.items() if option.get("no_log")] == ["secret_key", "security_token"]
+    # The access key id is an identifier that errors must be able to name, so it is explicitly not masked.
+    assert AUTH_ARGUMENT_SPEC["access_key"]["no_log"] is False
 
 
 @pytest.mark.parametrize(
@@ -229,3 +231,18 @@ def test_base_run_is_abstract():
 
     with pytest.raises(NotImplementedError):
         Incomplete(FakeAnsibleModule()).run()
+
+
+@pytest.mark.parametrize("code, names_the_key", [
+    ("InvalidAccessKeyId.NotFound", True),
+    ("SignatureDoesNotMatch", True),
+    ("InvalidSecurityToken.Expired", True),
+    ("InvalidSecurityGroupId.NotFound", False),
+])
+def test_refused_credentials_name_the_access_key_and_its_source(exits, code, names_the_key):
+    refused = ServerException(code, "refused", http_status=400, request_id="REQ-2")
+    outcome = run(dict(AUTH_ARGS, security_group_id="sg-1", description="new text"), FakeAcs(refused))
+    assert outcome.kind == "fail"
+    hint = "signed with access_key %s from options" % AUTH_ARGS["access_key"]
+    assert (hint in outcome.result["msg"]) is names_the_key, outcome.result["msg"]
+    assert AUTH_ARGS["secret_key"] not in outcome.result["msg"]

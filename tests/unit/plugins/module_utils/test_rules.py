@@ -214,6 +214,8 @@ ERROR_CASES = [
     ("source-ports-malformed", {"protocol": "tcp", "ports": 22, "cidr": "0.0.0.0/0", "source_port_range": "10/1"}, VPC,
      'source_port_range="10/1"', "after its end 1"),
     ("description-too-long", {"protocol": "tcp", "ports": 22, "cidr": "0.0.0.0/0", "description": "d" * 513}, VPC, "description=", "1 to 512"),
+    ("description-is-a-url", {"protocol": "tcp", "ports": 22, "cidr": "0.0.0.0/0", "description": "https://wiki/ssh"}, VPC,
+     'description="https://wiki/ssh"', "http://"),
 ]
 
 
