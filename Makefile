@@ -19,11 +19,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv collection sanity units emulator-tests integration lint build-check test demo clean
+.PHONY: help venv collection sanity units emulator-tests integration lint build-check test demo bench clean
 
 help:
 	@echo "make demo   - start the emulator, run the demo playbook twice (idempotent), show the result"
 	@echo "make test   - sanity, unit, emulator, integration tests, ansible-lint and a galaxy build check"
+	@echo "make bench  - run the benchmarks, print the tables, write benchmarks/RESULTS.md (not part of make test)"
 	@echo "make clean  - remove .venv and build/"
 
 venv: $(VENV)/.installed
@@ -75,6 +76,10 @@ test: sanity units emulator-tests integration lint build-check
 
 demo: collection
 	$(BIN)/python hacking/demo.py
+
+# Not part of `make test`: about 11-13 minutes on a 2-core machine.
+bench: collection
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) $(BUILD)

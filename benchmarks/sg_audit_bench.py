@@ -64,17 +64,22 @@ def collections_dir(workdir):
     return os.path.join(workdir, "collections")
 
 
+def audit_options(member_scan, workers, report_path):
+    """sg_audit's options (credentials aside) for the benchmark: the demo VPC, with a Markdown report."""
+    return {"vpc_id": DEMO_VPC, "member_scan": member_scan, "max_workers": workers, "report_path": report_path}
+
+
 def run_audit(endpoint, workdir, collections_path, member_scan, workers):
     """Run sg_audit over the demo VPC in one play; returns (wall seconds, module result)."""
     report = os.path.join(workdir, "audit.md")
     result_file = os.path.join(workdir, "result.json")
+    credentials = {"endpoint": endpoint, "access_key": DEMO_ACCESS_KEY, "secret_key": DEMO_SECRET_KEY,
+                   "region": DEMO_REGION}
     play = [{
         "hosts": "localhost", "gather_facts": False,
         "tasks": [
-            {"name": "audit", "register": "audit", "cloudwall.alicloud.sg_audit": {
-                "endpoint": endpoint, "access_key": DEMO_ACCESS_KEY, "secret_key": DEMO_SECRET_KEY,
-                "region": DEMO_REGION, "vpc_id": DEMO_VPC, "member_scan": member_scan, "max_workers": workers,
-                "report_path": report}},
+            {"name": "audit", "register": "audit",
+             "cloudwall.alicloud.sg_audit": dict(credentials, **audit_options(member_scan, workers, report))},
             {"name": "save", "ansible.builtin.copy": {"content": "{{ audit | to_json }}", "dest": result_file}},
         ],
     }]

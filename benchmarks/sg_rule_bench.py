@@ -24,9 +24,13 @@ sg_rule time / ping time in the same run, so both sides see the same machine loa
 
 API calls come from the emulator's call log for the run (reads: Describe*/List*; writes: everything else);
 they are the same on every run of a case, and the script fails if they are not.
+
+``Bench`` (one timed ansible-playbook run, with its calls), ``Case`` (the runs of one case) and ``spread`` are
+also what ``sg_membership_bench.py``, ``sg_info_bench.py`` and ``run_all.py`` measure with.
 """
 
 import argparse
+import collections
 import json
 import os
 import platform
@@ -69,7 +73,7 @@ DOCUMENTATION = """
 name: task_wall_time
 type: aggregate
 short_description: wall time of every task
-description: Appends one JSON line per task result (task name, seconds since the task started) to TASK_WALL_TIME_FILE.
+description: Appends one JSON line per task result (task name, seconds since the task started, changed) to TASK_WALL_TIME_FILE.
 """
 
 
@@ -89,7 +93,8 @@ class CallbackModule(CallbackBase):
     def record(self, result):
         seconds = time.perf_counter() - self.started[result._task._uuid]
         with open(os.environ["TASK_WALL_TIME_FILE"], "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"task": result._task.get_name(), "seconds": seconds}) + "\\n")
+            handle.write(json.dumps({"task": result._task.get_name(), "seconds": seconds,
+                                     "changed": bool(result._result.get("changed"))}) + "\\n")
 
     v2_runner_on_ok = v2_runner_on_failed = record
 '''
@@ -126,7 +131,7 @@ class Bench:
         return path
 
     def run(self, tasks):
-        """``({task name: seconds}, reads, writes)`` of one ansible-playbook run of ``ping`` followed by ``tasks``."""
+        """One ansible-playbook run of a ``ping`` task followed by ``tasks``: a ``PlayRun``."""
         path = self.play([{'name': 'ping', 'ansible.builtin.ping': {}}] + tasks)
         times_file = os.path.join(self.workdir, 'times-%d.jsonl' % self.counter)
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=self.collections, ANSIBLE_NOCOLOR='1',
@@ -140,15 +145,78 @@ class Bench:
         if proc.returncode != 0:
             raise RuntimeError('playbook failed (rc=%d):\n%s\n%s' % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
         with open(times_file, encoding='utf-8') as handle:
-            seconds = dict((entry['task'], entry['seconds']) for entry in map(json.loads, handle))
-        calls = self.admin.calls(since=mark)
-        writes = sum(1 for call in calls if call['mutating'])
-        return seconds, len(calls) - writes, writes
+            entries = [json.loads(line) for line in handle]
+        return PlayRun(entries, self.admin.calls(since=mark))
 
     def new_group(self, name):
         created = self.admin.seed(security_groups=[{'SecurityGroupName': name, 'Description': 'benchmark group',
                                                     'VpcId': DEMO_VPC}])
         return created['security_groups'][0]
+
+
+class PlayRun:
+    """What one ``Bench.run`` saw: per task its seconds and changed flag, and the ECS calls of the whole run."""
+
+    def __init__(self, task_entries, calls):
+        self.seconds = dict((entry['task'], entry['seconds']) for entry in task_entries)
+        self.changed = dict((entry['task'], entry['changed']) for entry in task_entries)
+        self.calls = calls
+
+    @property
+    def writes(self):
+        return sum(1 for call in self.calls if call['mutating'])
+
+    @property
+    def reads(self):
+        return len(self.calls) - self.writes
+
+    @property
+    def by_action(self):
+        """``((action, count), ...)`` sorted by action: what the run asked of the API, exactly."""
+        return tuple(sorted(collections.Counter(call['action'] for call in self.calls).items()))
+
+
+class Case:
+    """The runs of one case: the timed task's seconds, the ping floor of the same runs, and the API calls, which
+    must be the same on every run (an exact count; a run that differs raises)."""
+
+    def __init__(self, task='sg_rule', expect_changed=None):
+        self.task = task
+        self.expect_changed = expect_changed
+        self.task_times = []
+        self.ping_times = []
+        self.by_action = None
+        self.reads = self.writes = None
+
+    def add(self, play_run):
+        if self.expect_changed is not None and play_run.changed[self.task] != self.expect_changed:
+            raise RuntimeError('%s reported changed=%s, expected %s' % (self.task, play_run.changed[self.task],
+                                                                        self.expect_changed))
+        if self.by_action is None:
+            self.by_action, self.reads, self.writes = play_run.by_action, play_run.reads, play_run.writes
+        elif play_run.by_action != self.by_action:
+            raise RuntimeError('API calls differ between runs of one case: %s and %s' % (self.by_action, play_run.by_action))
+        self.task_times.append(play_run.seconds[self.task])
+        self.ping_times.append(play_run.seconds['ping'])
+        return self
+
+    @property
+    def calls(self):
+        return self.reads + self.writes
+
+    @property
+    def by_action_text(self):
+        """``DescribeInstances 2, JoinSecurityGroup 150``."""
+        return ', '.join('%s %d' % pair for pair in self.by_action)
+
+    @property
+    def median(self):
+        return statistics.median(self.task_times)
+
+    @property
+    def ratio(self):
+        """Median over runs of task time / ping time in the same run, so both sides see the same machine load."""
+        return statistics.median(task / ping for task, ping in zip(self.task_times, self.ping_times))
 
 
 def sg_rule_task(group_id, rules):
@@ -175,18 +243,23 @@ class SizeCases:
         return sg_rule_task(self.group_id, bulk_rules(self.size, changed_index=self.size // 2, variant=index))
 
 
-def measure(bench, runs, prepare):
-    """``((reads, writes), sg_rule seconds, ping seconds)`` of a case run ``runs`` times; ``prepare(index)`` gives
-    the sg_rule task of run ``index``."""
-    task_times, ping_times, counts = [], [], set()
+def measure(bench, runs, prepare, expect_changed=None):
+    """The ``Case`` of a case run ``runs`` times; ``prepare(index)`` gives the sg_rule task of run ``index``."""
+    case = Case('sg_rule', expect_changed)
     for index in range(runs):
-        seconds, reads, writes = bench.run(prepare(index))
-        task_times.append(seconds['sg_rule'])
-        ping_times.append(seconds['ping'])
-        counts.add((reads, writes))
-    if len(counts) != 1:
-        raise RuntimeError('API calls differ between runs of one case: %s' % sorted(counts))
-    return counts.pop(), task_times, ping_times
+        case.add(bench.run(prepare(index)))
+    return case
+
+
+def measure_sizes(bench, sizes, runs):
+    """``[(label, rules, Case)]``: from empty, no-op and one description changed, for every rule count."""
+    rows = []
+    for size in sizes:
+        cases = SizeCases(bench, size)
+        for label, prepare, expect_changed in (('from empty', cases.from_empty, True), ('no-op', cases.no_op, False),
+                                               ('one description', cases.one_description, True)):
+            rows.append((label, size, measure(bench, runs, prepare, expect_changed)))
+    return rows
 
 
 def main(argv=None):
@@ -198,29 +271,20 @@ def main(argv=None):
     if args.runs < 1 or any(not 1 <= size <= 200 for size in sizes):
         parser.error('--runs must be >= 1 and every size within 1-200 (the default rule quota)')
 
-    rows = []
-    ping_times = []
     with tempfile.TemporaryDirectory(prefix='sg-rule-bench-') as workdir:
         emulator = EmulatorProcess(os.path.join(workdir, 'ecs.sqlite3'), seed='demo',
                                    log_path=os.path.join(workdir, 'emulator.log')).start()
         try:
-            bench = Bench(emulator, workdir)
-            for size in sizes:
-                cases = SizeCases(bench, size)
-                for label, prepare in (('from empty', cases.from_empty), ('no-op', cases.no_op),
-                                       ('one description', cases.one_description)):
-                    counts, task_times, pings = measure(bench, args.runs, prepare)
-                    ping_times.extend(pings)
-                    ratio = statistics.median(task / ping for task, ping in zip(task_times, pings))
-                    rows.append((label, size, counts, task_times, ratio))
+            rows = measure_sizes(Bench(emulator, workdir), sizes, args.runs)
         finally:
             emulator.stop()
 
     print('| case | rules | API calls (reads/writes) | median wall s (min-max) | ratio to ping |')
     print('| --- | ---: | ---: | ---: | ---: |')
-    print('| ping (floor) | - | 0 (0/0) | %s | 1.00 |' % spread(ping_times))
-    for label, size, (reads, writes), task_times, ratio in rows:
-        print('| %s | %d | %d (%d/%d) | %s | %.2f |' % (label, size, reads + writes, reads, writes, spread(task_times), ratio))
+    print('| ping (floor) | - | 0 (0/0) | %s | 1.00 |' % spread([ping for row in rows for ping in row[2].ping_times]))
+    for label, size, case in rows:
+        print('| %s | %d | %d (%d/%d) | %s | %.2f |' % (
+            label, size, case.calls, case.reads, case.writes, spread(case.task_times), case.ratio))
     print()
     print('Machine: %d CPUs, %s, Python %s, %s; %d runs per case; times are per task.' % (
         os.cpu_count() or 0, platform.platform(terse=True), platform.python_version(), ansible_version(), args.runs))

@@ -1,0 +1,214 @@
+# Copyright: cloudwall.alicloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run every module benchmark against one local emulator, print Markdown tables and write benchmarks/RESULTS.md.
+
+Usage (from the repository root, with the Python of .venv or any Python with ansible-core and the SDK):
+
+    python benchmarks/run_all.py [--runs 5] [--quick] [--output benchmarks/RESULTS.md]
+
+- sg_rule: 10, 50 and 150 rules from empty, no-op, one description changed (sg_rule_bench.py);
+- sg_membership: 150 seeded instances joined to a group, the no-op re-run, and a move (sg_membership_bench.py);
+- sg_info (rules and members) and sg_audit over 50, 100 and 200 groups of 100 rules, with the growth of calls
+  and time per doubling (sg_info_bench.py, on the worlds of sg_audit_bench.py).
+
+Every case runs ``--runs`` times; a figure is the median with min and max. ``--quick`` is a smoke run (one run,
+fewer sizes) that only prints unless ``--output`` is given, so it never replaces the full results.
+emulator_bench.py (the emulator's own throughput) is not run here.
+"""
+
+import argparse
+import datetime
+import importlib.metadata
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, BENCH_DIR)
+
+from sg_info_bench import measure_scale, scale_table  # noqa: E402  pylint: disable=wrong-import-position
+from sg_membership_bench import measure_membership, membership_table  # noqa: E402  pylint: disable=wrong-import-position
+from sg_rule_bench import Bench, REPO_ROOT, ansible_version, measure_sizes, spread  # noqa: E402  pylint: disable=wrong-import-position
+
+sys.path.insert(0, REPO_ROOT)
+
+from tests.lib.ecs_reader import EcsReader  # noqa: E402  pylint: disable=wrong-import-position
+from tests.lib.emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+
+DEFAULT_OUTPUT = os.path.join(BENCH_DIR, 'RESULTS.md')
+FULL = {'rule_sizes': (10, 50, 150), 'group_sizes': (50, 100, 200)}
+QUICK = {'rule_sizes': (10,), 'group_sizes': (50, 100)}
+INSTANCES = 150
+RULES_PER_GROUP = 100
+
+HOW_MEASURED = '''\
+- One emulator process (`python -m emulator`, SQLite state in a temporary directory) serves every benchmark; the
+  modules run unchanged through `ansible-playbook -i localhost, -c local` with the real SDK.
+- Every run is one play: an `ansible.builtin.ping` task, then the measured task. A small callback plugin
+  (written by `sg_rule_bench.py`) records each task's wall time from its start to its result, so controller
+  start-up is not counted. The ping task is the floor (fork, module transfer, interpreter start);
+  "ratio to ping" is the median over runs of task time / ping time of the same run, so both see the same load.
+- Times: median (min-max) over the runs of a case, in seconds.
+- API calls: the emulator's call log for the run, counted by action (reads are Describe*/List*, writes all
+  others). They are exact: every run of a case must make the same calls, or the script fails. The script
+  also fails if a task reports `changed` when it should not (no-op, read-only modules) or the other way round.
+- sg_rule: each "from empty" run fills a new empty VPC group; "no-op" re-runs the same task on the group the
+  last run filled; "one description" changes one rule's description (a different text every run).
+- sg_membership: every run resets the emulator, seeds 150 Running VPC instances (in the demo VPC's default
+  group) and one empty group, then runs: join (state present), the same again (no-op), and move
+  (state exact: the target group only, leaving the default group).
+- sg_info (`include_rules`, `include_members`) and sg_audit (defaults: `member_scan: auto`, `max_workers: 4`,
+  a Markdown report) over the demo VPC: N benchmark groups of 100 ingress rules each, one instance in each,
+  plus the demo VPC's default group. "growth" is a figure divided by the same figure at half the groups
+  (x2.00 is linear).'''
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as handle:
+            for line in handle:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown'
+
+
+def memory_gib():
+    try:
+        with open('/proc/meminfo', encoding='utf-8') as handle:
+            for line in handle:
+                if line.startswith('MemTotal:'):
+                    return '%.1f GiB' % (int(line.split()[1]) / 1024.0 / 1024.0)
+    except OSError:
+        pass
+    return 'unknown'
+
+
+def package_version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return 'not installed'
+
+
+def source_revision():
+    """The commit measured, and whether the work tree differed from it (read-only git commands)."""
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown (not a git checkout)'
+    return commit + (' with uncommitted changes' if dirty else '')
+
+
+def machine_lines():
+    return [
+        '- CPU: %d x %s' % (os.cpu_count() or 0, cpu_model()),
+        '- Memory: %s' % memory_gib(),
+        '- OS: %s' % platform.platform(terse=True),
+        '- Python %s (%s); %s; aliyun-python-sdk-core %s; aliyun-python-sdk-ecs %s' % (
+            platform.python_version(), platform.python_implementation(), ansible_version(),
+            package_version('aliyun-python-sdk-core'), package_version('aliyun-python-sdk-ecs')),
+        '- Source: commit %s' % source_revision(),
+    ]
+
+
+class LoadLog:
+    """The 1-minute load average at named moments: the machine may be shared, and the figures should say so."""
+
+    def __init__(self):
+        self.samples = []
+
+    def sample(self, moment):
+        self.samples.append((moment, os.getloadavg()[0]))
+
+    def line(self):
+        return ('- Load average (1 min) at: %s. A load above the CPU count means other work shared the machine: '
+                'times are then noisy (the ratios to ping less so); API call counts do not depend on load.'
+                % '; '.join('%s %.2f' % sample for sample in self.samples))
+
+
+def rule_table(rows):
+    lines = ['| case | rules | API calls (reads/writes) | by action | median wall s (min-max) | ratio to ping |',
+             '| --- | ---: | ---: | --- | ---: | ---: |',
+             '| ping (floor) | - | 0 (0/0) | - | %s | 1.00 |' % spread([ping for row in rows for ping in row[2].ping_times])]
+    for label, size, case in rows:
+        lines.append('| %s | %d | %d (%d/%d) | %s | %s | %.2f |' % (
+            label, size, case.calls, case.reads, case.writes, case.by_action_text, spread(case.task_times), case.ratio))
+    return lines
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('--runs', type=int, default=None, help='runs of every case (default 5; 1 with --quick)')
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke run: rules 10 only, groups 50 and 100; prints only, unless --output is given')
+    parser.add_argument('--output', default=None, help='where to write the results (default %s)' % DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    if args.runs is None:
+        args.runs = 1 if args.quick else 5
+    if args.runs < 1:
+        parser.error('--runs must be >= 1')
+    if args.output is None and not args.quick:
+        args.output = DEFAULT_OUTPUT
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    load = LoadLog()
+    load.sample('start')
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    started = time.perf_counter()
+    sections = []
+
+    with tempfile.TemporaryDirectory(prefix='bench-all-') as workdir:
+        emulator = EmulatorProcess(os.path.join(workdir, 'ecs.sqlite3'), seed='demo',
+                                   log_path=os.path.join(workdir, 'emulator.log')).start()
+        try:
+            bench = Bench(emulator, workdir)
+            rule_rows = measure_sizes(bench, sizes['rule_sizes'], args.runs)
+            load.sample('after sg_rule')
+            sections.append(('sg_rule', rule_table(rule_rows)))
+
+            membership_rows = measure_membership(bench, args.runs, INSTANCES)
+            load.sample('after sg_membership')
+            sections.append(('sg_membership', membership_table(membership_rows, INSTANCES)))
+
+            scale = measure_scale(bench, EcsReader(emulator.host_port), sizes['group_sizes'], RULES_PER_GROUP,
+                                  args.runs, ('sg_info', 'sg_audit'))
+            load.sample('end')
+            for module in ('sg_info', 'sg_audit'):
+                sections.append((module, scale_table(module, scale[module], RULES_PER_GROUP)))
+        finally:
+            emulator.stop()
+    elapsed = time.perf_counter() - started
+
+    command = 'python benchmarks/run_all.py ' + ' '.join(shlex.quote(arg) for arg in (argv if argv is not None else sys.argv[1:]))
+    lines = ['# Benchmarks', '',
+             'Written by `%s` on %s; the whole run took %.0f s; %d run(s) per case.' % (
+                 command.strip(), started_at.strftime('%Y-%m-%d %H:%M UTC'), elapsed, args.runs), '',
+             '## Machine', ''] + machine_lines() + [load.line(), '', '## How it was measured', '', HOW_MEASURED]
+    for title, table in sections:
+        lines += ['', '## ' + title, ''] + table
+    text = '\n'.join(lines) + '\n'
+    print(text)
+    if args.output:
+        temporary = args.output + '.tmp'
+        with open(temporary, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+        os.replace(temporary, args.output)
+        print('written to %s' % args.output)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
