@@ -47,6 +47,7 @@ class PlaybookRunner:
     def __init__(self, emulator, workdir):
         self.emulator = emulator
         self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
         self.collections = collections_path(workdir)
         self.counter = 0
         self.bin_dir = os.path.dirname(sys.executable)
