@@ -24,14 +24,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "emulator"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from aliyunsdkecs.request.v20140526.AuthorizeSecurityGroupRequest import AuthorizeSecurityGroupRequest  # noqa: E402
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupAttributeRequest import (  # noqa: E402
     DescribeSecurityGroupAttributeRequest,
 )
 
-from emulator_harness import AdminClient, EcsApi, EmulatorProcess, World, tcp_rule  # noqa: E402
+from tests.lib.emulator_harness import AdminClient, EcsApi, EmulatorProcess, World, tcp_rule  # noqa: E402
 
 RULES_PER_GROUP = 200
 PERMISSIONS_PER_CALL = 100

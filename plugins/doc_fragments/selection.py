@@ -7,7 +7,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 
 class ModuleDocFragment:
-    """How sg_info and sg_audit select groups (module_utils.groups.SELECTION_ARGUMENT_SPEC)."""
+    """How sg_info and sg_audit select groups (module_utils._groups.SELECTION_ARGUMENT_SPEC)."""
 
     DOCUMENTATION = r"""
 options:

@@ -200,7 +200,7 @@ diff:
       sample: {"security_group_name": "web-tier", "tags": {"tier": "web"}}
 """
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GroupLookupError,
     ambiguous_name_error,
     blocking_members,
@@ -217,8 +217,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
     tag_groups,
     untag_groups,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import (
     apply_tag_plan,
     check_tag_count,
     diff_tags,

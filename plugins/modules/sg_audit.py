@@ -211,7 +211,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.audit import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import (
     CHECK_IDS,
     DEFAULT_MAX_GROUPS_PER_INSTANCE,
     DEFAULT_MAX_MEMBERS,
@@ -225,17 +225,17 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.audit import (
     summarize,
     validate_settings,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.audit_report import finding_to_dict, render_report
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit_report import finding_to_dict, render_report
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     MEMBERS_PAGE_SIZE,
     SELECTION_ARGUMENT_SPEC,
     describe_rules,
     select_groups,
     snake_group,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import rule_from_permission
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import validate_tags
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import validate_tags
 
 MAX_WORKERS_LIMIT = 16
 # DescribeNetworkInterfaces pages hold up to 500 items, DescribeInstances pages 100.

@@ -273,7 +273,7 @@ security_groups:
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     SELECTION_ARGUMENT_SPEC,
     describe_members,
     describe_references,
@@ -283,8 +283,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
     snake_members,
     snake_rule,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import validate_tags
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import validate_tags
 
 MAX_WORKERS_LIMIT = 16
 

@@ -240,9 +240,9 @@ diff:
       sample: {"i-demoweb0000000000001": ["sg-webtier00000000000001"]}
 """
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import GroupLookupError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.membership import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import GroupLookupError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership import (
     INSTANCE,
     NETWORK_INTERFACE,
     change_steps,
@@ -255,13 +255,13 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.membership impo
     target_from_network_interface,
     unique,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.membership_api import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership_api import (
     apply_step,
     read_instances,
     read_network_interfaces,
     resolve_groups,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 
 ID_PREFIXES = {INSTANCE: ("i-", "instance_ids"), NETWORK_INTERFACE: ("eni-", "network_interface_ids")}
 

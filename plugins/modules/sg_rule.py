@@ -416,8 +416,8 @@ error:
 
 from collections import namedtuple
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GROUP_ID_PATTERN,
     GroupLookupError,
     describe_candidate,
@@ -426,8 +426,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
     find_group,
     snake_rule,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     DEFAULT_RULE_QUOTA,
     EGRESS,
     INGRESS,

@@ -127,15 +127,15 @@ diff:
       sample: {"sg-demovpcdefault000001": {"env": "demo"}}
 """
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GroupLookupError,
     find_groups,
     list_tags,
     tag_groups,
     untag_groups,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import (
     apply_tag_plan,
     check_tag_count,
     diff_tags,

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from emulator_harness import REPO_ROOT, AdminClient, EcsApi, EmulatorProcess, RawEcs, World
+from tests.lib.emulator_harness import REPO_ROOT, AdminClient, EcsApi, EmulatorProcess, RawEcs, World
 
 # `emulator.signing` is imported by the signature tests; the suite runs from anywhere.
 if REPO_ROOT not in sys.path:

@@ -15,7 +15,7 @@ from aliyunsdkecs.request.v20140526.ModifySecurityGroupRuleRequest import Modify
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupEgressRequest import RevokeSecurityGroupEgressRequest
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupRequest import RevokeSecurityGroupRequest
 
-from emulator_harness import DEMO_PREFIX_LIST, DEMO_SG_CLASSIC, DEMO_SG_VPC, PERMISSION_KEYS, World, tcp_rule
+from tests.lib.emulator_harness import DEMO_PREFIX_LIST, DEMO_SG_CLASSIC, DEMO_SG_VPC, PERMISSION_KEYS, World, tcp_rule
 
 RULE_ID = re.compile(r"^sgr-[a-z0-9]{20}$")
 CREATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import audit as a
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import audit_report as r
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import rule_from_permission
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit as a
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit_report as r
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
 
 VPC = "vpc-1"
 

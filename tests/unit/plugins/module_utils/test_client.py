@@ -16,8 +16,8 @@ from aliyunsdkcore.auth.signers.ecs_ram_role_signer import EcsRamRoleSigner
 from aliyunsdkcore.auth.signers.ram_role_arn_signer import RamRoleArnSigner
 from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import client as client_module
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client as client_module
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import (
     EcsClient,
     describe_identity,
     Endpoint,
@@ -28,8 +28,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import (
     is_mutating,
     parse_endpoint,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.credentials import Credentials
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError, EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials import Credentials
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError
 
 SECRET = "Secret/Value+1"
 

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.credentials import Credentials, resolve_credentials
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials import Credentials, resolve_credentials
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError
 
 HOME = "/home/ops"
 DEFAULT_FILE = HOME + "/.aliyun/config.json"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError, EcsApiError, scrub
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, scrub
 
 SECRET = "s3cr3t/Key+With=Odd~Chars"
 TOKEN = "CAIS+token/value=="

@@ -7,8 +7,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import groups as g
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _groups as g
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
 
 
 class FakeClient:

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import membership as m
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _membership as m
 
 VPC_A = "vpc-aaaaaaaaaaaaaaaaaaaa"
 VPC_B = "vpc-bbbbbbbbbbbbbbbbbbbb"

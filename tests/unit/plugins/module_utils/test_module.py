@@ -11,9 +11,9 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import module as module_utils_module
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import AUTH_ARGUMENT_SPEC, EcsClient
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _module as module_utils_module
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import AUTH_ARGUMENT_SPEC, EcsClient
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 
 SECRET = "TopSecretValue123"
 AUTH_ARGS = {"access_key": "LTAIkey", "secret_key": SECRET, "region": "cn-hangzhou", "endpoint": "127.0.0.1:9"}

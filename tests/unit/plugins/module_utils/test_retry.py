@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.retry import backoff_delays, is_retryable
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import backoff_delays, is_retryable
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     RULE_OPTIONS,
     Rule,
     RuleContext,

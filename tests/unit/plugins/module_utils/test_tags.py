@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import (
     apply_tag_plan,
     check_tag_count,
     diff_tags,

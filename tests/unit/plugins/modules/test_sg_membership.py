@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_membership
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, run_module_class
 

@@ -8,8 +8,8 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import RULE_OPTIONS, RuleContext, parse_rules, plan_rules, rules_from_permissions
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RULE_OPTIONS, RuleContext, parse_rules, plan_rules, rules_from_permissions
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
 

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Pure credential resolution: module options, environment, aliyun CLI profile file.
 
 No SDK and no network here: the result says *which* credential to build (client.py builds it), so the
@@ -25,7 +27,7 @@ import json
 import os
 import re
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError
 
 MODE_ACCESS_KEY = "AK"
 MODE_STS_TOKEN = "StsToken"

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Errors raised by the API layer: one type for API failures, one for bad settings.
 
 Nothing here imports the SDK, so modules and pure code can catch these without it.
@@ -13,7 +15,7 @@ import re
 
 from urllib.parse import quote
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.retry import is_retryable
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import is_retryable
 
 REDACTED = "***"
 

@@ -1,5 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Security-group rules: parse what users declare, normalise what the API describes, plan the difference.
 
 Pure functions, no I/O. Declared rules (``sg_rule`` options) and described rules (the Permission dicts of

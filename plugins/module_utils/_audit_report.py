@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """The audit report: a reachability map of the audited groups, rendered as Markdown (with Mermaid) or JSON.
 
 Pure functions, no I/O: the module writes the text they return.
@@ -14,14 +16,14 @@ import json
 import re
 from collections import OrderedDict, namedtuple
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.audit import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import (
     CHECKS,
     MEMBER_SCOPE,
     SEVERITIES,
     describe_access,
     rule_reach,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import INGRESS, PEER_CIDR, PEER_GROUP
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import INGRESS, PEER_CIDR, PEER_GROUP
 
 # Mermaid refuses to draw a flowchart with more edges than this (its default maxEdges); bigger maps are
 # split into one chart per batch of target groups.

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """The only door to the ECS API: common options, the SDK client, one call() with retries, paging.
 
 This is the only file that imports aliyunsdkcore / aliyunsdkecs. Everything that is pure (parameter
@@ -23,15 +25,15 @@ import time
 import traceback
 import uuid
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.credentials import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials import (
     MODE_ACCESS_KEY,
     MODE_ECS_RAM_ROLE,
     MODE_RAM_ROLE_ARN,
     MODE_STS_TOKEN,
     resolve_credentials,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError, EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.retry import DEFAULT_BASE_DELAY, backoff_delays
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import DEFAULT_BASE_DELAY, backoff_delays
 
 try:
     from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException

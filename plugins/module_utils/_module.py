@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """AlicloudModule: the base class of every module (argument spec, lazy client, results, failures).
 
 A module defines ``represent``, ``define_module()`` and ``run()``; its ``main()`` is ``Cls.run_module()``.
@@ -15,14 +17,14 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.client import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import (
     AUTH_ARGUMENT_SPEC,
     HAS_SDK,
     SDK_IMPORT_ERROR,
     SDK_PACKAGES,
     EcsClient,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import ConfigurationError, EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError
 
 
 # API answers that mean the credentials themselves were refused.

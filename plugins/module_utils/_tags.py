@@ -1,5 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Tag rules of ECS resources, and the plan that brings current tags to desired ones.
 
 Pure functions, no I/O: modules validate before the first API call and plan from what they read.

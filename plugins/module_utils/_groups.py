@@ -1,5 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Security-group operations built on ``EcsClient.call()``: describe with paging, lookups by id or name,
 rules, members, references and tags, plus the snake_case shapes modules return.
 
@@ -12,8 +14,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.tags import tags_from_api
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
 
 RESOURCE_TYPE = "securitygroup"
 GROUP_NOT_FOUND = "InvalidSecurityGroupId.NotFound"

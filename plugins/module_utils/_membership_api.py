@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Membership reads and writes built on ``EcsClient.call()``: targets in batches, groups in one read, and
 the Join/Leave/Modify*Attribute calls of a plan. The planning itself is in membership.py.
 """
@@ -8,15 +10,15 @@ the Join/Leave/Modify*Attribute calls of a plan. The planning itself is in membe
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.groups import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GROUP_ID_PATTERN,
     GroupLookupError,
     chunks,
     describe_groups,
     find_group,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.membership import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership import (
     INSTANCE,
     JOIN,
     LEAVE,

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+# This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
+# import it; it may change in any release without notice.
 """Security-group audit: the best-practice guide's advice as pure checks over groups, rules and members.
 
 No I/O. The module reads groups into ``AuditGroup`` values (rules as ``rules.Rule``) and members into
@@ -20,7 +22,7 @@ import ipaddress
 from collections import OrderedDict, namedtuple
 from functools import lru_cache
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils.rules import (
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     INGRESS,
     MAX_PORT,
     MIN_PORT,
