@@ -36,11 +36,42 @@ GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-z]+$")
 
 
 class GroupLookupError(Exception):
-    """A group given by id or name was not found, or the name matched several groups."""
+    """A group given by id or name was not found (``not_found``), or the name matched several groups."""
 
-    def __init__(self, message, candidates=None):
+    def __init__(self, message, candidates=None, not_found=False):
         super(GroupLookupError, self).__init__(message)
         self.candidates = candidates or []
+        self.not_found = not_found
+
+
+# In check mode a group given by name that does not exist yet stands for the group an earlier task of the play
+# would create (as Terraform plans a whole stack): a new, empty group with this id. Never sent to the API.
+PLANNED_PREFIX = "planned:"
+
+
+def plannable(ref, error):
+    """Whether a failed lookup of ``ref`` may be planned as a new group: a name (not an id) that matched nothing."""
+    return bool(getattr(error, "not_found", False)) and not GROUP_ID_PATTERN.match(ref)
+
+
+def planned_group(name, vpc_id=None):
+    """A raw DescribeSecurityGroups item for a group check mode assumes an earlier task creates."""
+    return {"SecurityGroupId": PLANNED_PREFIX + name, "SecurityGroupName": name, "VpcId": vpc_id or "",
+            "SecurityGroupType": "normal", "Description": "", "Tags": {"Tag": []}, "EcsCount": 0}
+
+
+def is_planned(group_id):
+    return str(group_id or "").startswith(PLANNED_PREFIX)
+
+
+def planned_warning(option, name, vpc_id=None):
+    return ("%s: security group %r does not exist%s; check mode assumes it is created earlier in the play and plans "
+            "against it as a new, empty group" % (option, name, " in %s" % vpc_id if vpc_id else ""))
+
+
+def group_label(group_id, name=None):
+    """How a group is named for people: ``name (id)``, or the id alone when it has no other name."""
+    return "%s (%s)" % (name, group_id) if name and name != group_id else group_id
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -109,7 +140,7 @@ def find_group(client, id_or_name, vpc_id=None):
         return matches[0]
     if not matches:
         where = " in %s" % vpc_id if vpc_id else ""
-        raise GroupLookupError("no security group with id or name %r%s" % (id_or_name, where))
+        raise GroupLookupError("no security group with id or name %r%s" % (id_or_name, where), not_found=True)
     raise ambiguous_name_error(id_or_name, vpc_id, matches)
 
 
@@ -124,8 +155,10 @@ def ambiguous_name_error(name, vpc_id, matches):
     )
 
 
-def find_groups(client, ids_or_names, vpc_id=None):
-    """Resolve several references, reading all id-like ones in one batched describe. Keeps the given order."""
+def find_groups(client, ids_or_names, vpc_id=None, missing=None):
+    """Resolve several references, reading all id-like ones in one batched describe. Keeps the given order.
+
+    ``missing(ref, error) -> raw group``, when given, decides when the lookup of a reference failed."""
     refs = unique(ids_or_names)
     by_id = {}
     id_like = [ref for ref in refs if GROUP_ID_PATTERN.match(ref)]
@@ -136,7 +169,12 @@ def find_groups(client, ids_or_names, vpc_id=None):
     for ref in refs:
         group = by_id.get(ref)
         if group is None:
-            group = find_group(client, ref, vpc_id)
+            try:
+                group = find_group(client, ref, vpc_id)
+            except GroupLookupError as error:
+                if missing is None:
+                    raise
+                group = missing(ref, error)
         elif vpc_id and group.get("VpcId") != vpc_id:
             raise GroupLookupError(_wrong_vpc_message(ref, group, vpc_id))
         result.append(group)

@@ -50,13 +50,14 @@ def read_network_interfaces(client, eni_ids):
     return found
 
 
-def resolve_groups(client, refs, current_ids, vpc_id=None):
+def resolve_groups(client, refs, current_ids, vpc_id=None, missing=None):
     """Read the wanted groups (``refs``: ids or names) and the targets' current groups together.
 
     Returns ``(wanted, by_id)``: the raw groups of ``refs`` in order, and every raw group read by id.
     All ids (given ones and current ones) go in one batched DescribeSecurityGroups; only names, and ids
     that match no group (a name may look like an id), are looked up one by one.
-    Raises GroupLookupError when a reference matches no group, several groups, or a group outside ``vpc_id``.
+    Raises GroupLookupError when a reference matches no group, several groups, or a group outside ``vpc_id``;
+    ``missing(ref, error) -> raw group``, when given, decides instead when the lookup of a reference failed.
     """
     ids = unique([ref for ref in refs if GROUP_ID_PATTERN.match(ref)] + list(current_ids))
     by_id = dict((group["SecurityGroupId"], group) for group in describe_groups(client, ids=ids)) if ids else {}
@@ -64,7 +65,12 @@ def resolve_groups(client, refs, current_ids, vpc_id=None):
     for ref in unique(refs):
         group = by_id.get(ref)
         if group is None:
-            group = find_group(client, ref, vpc_id)
+            try:
+                group = find_group(client, ref, vpc_id)
+            except GroupLookupError as error:
+                if missing is None:
+                    raise
+                group = missing(ref, error)
             by_id[group["SecurityGroupId"]] = group
         elif vpc_id and group.get("VpcId") != vpc_id:
             raise GroupLookupError("security group %s is in %s, not in vpc_id %s"

@@ -25,6 +25,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import 
     EcsClient,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, ValidationError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import plannable, planned_group, planned_warning
 
 
 # API answers that mean the credentials themselves were refused.
@@ -50,6 +51,8 @@ class AlicloudModule:
         self.result_value = None
         self.extra_results = {}
         self._client = None
+        # Check mode: groups given by name that an earlier task would create, by name.
+        self.planned_groups = {}
 
     @classmethod
     def base_module_spec(cls):
@@ -88,6 +91,17 @@ class AlicloudModule:
     def fail_lookup(self, option, error):
         """Fail for a group reference that matched no group or several, naming the option it came from."""
         self.fail("%s: %s" % (option, error), candidates=getattr(error, "candidates", []))
+
+    def planned_or_fail(self, option, ref, error, vpc_id=None):
+        """In check mode, the planned group a name that matched nothing stands for (with a warning); else fail.
+
+        A group given by id, an ambiguous name, and any real run fail as before."""
+        if not (self.check_mode and plannable(ref, error)):
+            self.fail_lookup(option, error)
+        if ref not in self.planned_groups:
+            self.module.warn(planned_warning(option, ref, vpc_id))
+            self.planned_groups[ref] = planned_group(ref, vpc_id)
+        return self.planned_groups[ref]
 
     def fail_api(self, error):
         """Fail with an API error: its text, its fields under ``error``, and what the run did so far."""

@@ -12,11 +12,15 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import describe_candidate
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import GROUP_ID_PATTERN, describe_candidate
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     EGRESS,
     INGRESS,
+    RULE_ALIASES,
+    ParsedRules,
     RuleContext,
+    RuleError,
+    parse_rules,
     render_rule,
     rule_to_result,
     snake_rule,
@@ -28,8 +32,22 @@ MODIFY_ACTIONS = {INGRESS: "ModifySecurityGroupRule", EGRESS: "ModifySecurityGro
 Call = namedtuple("Call", ["action", "params", "lines"])
 
 
+# Where a rule may name its peer group and the group's owner: the options and their anchor-collection keys.
+GROUP_KEYS = ("group",) + tuple(RULE_ALIASES["group"]) + ("source_group_id", "dest_group_id")
+OWNER_KEYS = ("group_owner_account", "group_owner_id") + tuple(RULE_ALIASES["group_owner_account"] + RULE_ALIASES["group_owner_id"])
+
+
 def _has_owner(declared):
-    return bool(declared.get("group_owner_account") or declared.get("group_owner_id"))
+    return any(declared.get(key) for key in OWNER_KEYS)
+
+
+def _group_ref(declared):
+    return next((declared[key] for key in GROUP_KEYS if declared.get(key)), None)
+
+
+def has_owner(declared_rules):
+    """Whether any rule names the owner of its peer group."""
+    return any(isinstance(declared, dict) and _has_owner(declared) for declared in declared_rules)
 
 
 def peer_group_refs(declared_rules):
@@ -38,7 +56,7 @@ def peer_group_refs(declared_rules):
     for declared in declared_rules:
         if not isinstance(declared, dict) or _has_owner(declared):
             continue
-        ref = declared.get("group")
+        ref = _group_ref(declared)
         if isinstance(ref, str) and ref.strip() and ref.strip() not in refs:
             refs.append(ref.strip())
     return refs
@@ -49,9 +67,26 @@ def needs_group_type(declared_rules):
     for declared in declared_rules:
         if not isinstance(declared, dict):
             continue
-        if str(declared.get("policy") or "").strip().lower() == "drop" or declared.get("group"):
+        if str(declared.get("policy") or "").strip().lower() == "drop" or _group_ref(declared):
             return True
     return False
+
+
+def parse_declared(declared, context):
+    """``parse_rules()`` of several options at once (``[(option, raw rules)]``): every problem of all of them in one
+    RuleError, the rules and warnings concatenated."""
+    rules, warnings, problems = [], [], []
+    for option, raw_rules in declared:
+        try:
+            parsed = parse_rules(raw_rules, context, option)
+        except RuleError as error:
+            problems.extend(error.problems)
+            continue
+        rules.extend(parsed.rules)
+        warnings.extend(parsed.warnings)
+    if problems:
+        raise RuleError(problems)
+    return ParsedRules(rules, warnings)
 
 
 def syntax_context():
@@ -60,9 +95,10 @@ def syntax_context():
     return RuleContext(resolve_group=lambda ref: ref)
 
 
-def resolver(groups, where):
+def resolver(groups, where, missing=None):
     """``resolve(ref) -> group id`` over ``groups`` (raw DescribeSecurityGroups items): an id first, then an exact
-    name that must be unique. Raises LookupError naming the candidates."""
+    name that must be unique. Raises LookupError naming the candidates. ``missing(name) -> group id``, when given,
+    answers for a name (not an id) that matches no group (check mode's planned groups)."""
     def resolve(ref):
         for group in groups:
             if group.get("SecurityGroupId") == ref:
@@ -70,6 +106,8 @@ def resolver(groups, where):
         matches = [group for group in groups if group.get("SecurityGroupName") == ref]
         if len(matches) == 1:
             return matches[0]["SecurityGroupId"]
+        if not matches and missing is not None and not GROUP_ID_PATTERN.match(ref):
+            return missing(ref)
         if not matches:
             raise LookupError("no security group with id or name %s in %s" % (ref, where))
         raise LookupError("%d groups are named %s in %s: %s; give the id"

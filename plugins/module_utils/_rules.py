@@ -58,9 +58,33 @@ MAX_RULE_IDS_PER_CALL = 100
 # policy) carry no ``choices`` because Ansible would reject "TCP"; parse_rules() validates them instead.
 # ``ports`` and ``cidr`` are lists so that one element may expand to several rules; Ansible turns a
 # scalar (80, "10.0.0.0/8") into a one-item list.
+# ``protocol`` is not ``required`` here: parse_rules() reports it missing, and amazon.aws-style rules default it.
+#
+# Users arrive with the rule keys of alibaba.alicloud's ali_security_group and amazon.aws's ec2_security_group.
+# Keys that mean the same thing here are aliases (RULE_ALIASES). Keys whose meaning depends on the rule's direction
+# (alibaba.alicloud names the side of the quintuple, not the peer) or that combine into one option (amazon.aws's
+# from_port/to_port, cidr_ipv6) are options of their own that parse_rules() translates (translate_anchor_keys).
+RULE_ALIASES = {
+    "protocol": ["ip_protocol", "proto"],
+    "ports": ["port_range"],
+    "cidr": ["cidr_ip"],
+    "group": ["group_id", "group_name"],
+    "group_owner_account": ["source_group_owner_account", "dest_group_owner_account"],
+    "group_owner_id": ["source_group_owner_id", "dest_group_owner_id"],
+    "prefix_list": ["ip_prefix"],
+    "description": ["rule_desc"],
+}
+SIDED_KEYS = ("source_cidr_ip", "dest_cidr_ip", "source_group_id", "dest_group_id")
+AMAZON_PORT_KEYS = ("from_port", "to_port")
+# A rule written with any of these is an amazon.aws rule, whose protocol defaulted to tcp there.
+AMAZON_KEYS = frozenset(("proto", "from_port", "to_port", "cidr_ip", "cidr_ipv6", "group_id", "group_name", "ip_prefix",
+                         "rule_desc"))
+# amazon.aws also takes IP protocol numbers; -1 is every protocol.
+PROTOCOL_NUMBERS = {"-1": "ALL", "1": "ICMP", "6": "TCP", "17": "UDP", "47": "GRE", "58": "ICMPV6"}
+
 RULE_OPTIONS = {
     "direction": {"type": "str", "choices": list(DIRECTIONS), "default": INGRESS},
-    "protocol": {"type": "str", "required": True},
+    "protocol": {"type": "str"},
     "ports": {"type": "list", "elements": "str"},
     "source_port_range": {"type": "str"},
     "cidr": {"type": "list", "elements": "str"},
@@ -74,14 +98,29 @@ RULE_OPTIONS = {
     "priority": {"type": "int", "default": MIN_PRIORITY},
     "nic_type": {"type": "str", "choices": list(NIC_TYPES)},
     "description": {"type": "str"},
+    "source_cidr_ip": {"type": "str"},
+    "dest_cidr_ip": {"type": "str"},
+    "source_group_id": {"type": "str"},
+    "dest_group_id": {"type": "str"},
+    "from_port": {"type": "int"},
+    "to_port": {"type": "int"},
+    "cidr_ipv6": {"type": "list", "elements": "str"},
 }
+for _name, _aliases in RULE_ALIASES.items():
+    RULE_OPTIONS[_name]["aliases"] = list(_aliases)
+
+# The elements of ``rules_egress``: egress rules only.
+RULE_EGRESS_OPTIONS = dict(RULE_OPTIONS, direction={"type": "str", "choices": [EGRESS], "default": EGRESS})
+
+# Every key a rule may carry: options and their aliases.
+RULE_KEYS = frozenset(list(RULE_OPTIONS) + [alias for aliases in RULE_ALIASES.values() for alias in aliases])
 
 _ALLOWED = {
-    "keys": ", ".join(sorted(RULE_OPTIONS)),
+    "keys": ", ".join(sorted(RULE_KEYS)),
     "direction": " or ".join(DIRECTIONS),
-    "protocol": ", ".join(p.lower() for p in PROTOCOLS) + " (any case)",
-    "ports": 'a port %d-%d, or a range "start/end" or "start-end" with %d <= start <= end <= %d, or a list of these'
-             % (MIN_PORT, MAX_PORT, MIN_PORT, MAX_PORT),
+    "protocol": ", ".join(p.lower() for p in PROTOCOLS) + " (any case), or an IP protocol number (-1 for all)",
+    "ports": 'a port %d-%d, or a range "start/end" or "start-end" with %d <= start <= end <= %d, -1 for every port, '
+             'or a list of these' % (MIN_PORT, MAX_PORT, MIN_PORT, MAX_PORT),
     "no_ports": "no ports (or -1/-1): icmp, gre, all and icmpv6 rules cover every port",
     "source_port_range": 'a port or a range "start/end" or "start-end" within %d-%d, on tcp or udp rules only' % (MIN_PORT, MAX_PORT),
     "cidr": "an IPv4 or IPv6 address or CIDR block, or a list of them",
@@ -286,6 +325,11 @@ def _parse_choice(raw, problems, field_name, choices, default, allowed, fold):
     return fold(value.strip())
 
 
+def _fold_protocol(value):
+    """Protocol names in upper case; amazon.aws's IP protocol numbers (and -1 for all) as their names."""
+    return PROTOCOL_NUMBERS.get(value, value.upper())
+
+
 def _parse_ports(raw, protocol, problems):
     values = _as_list(raw.get("ports"))
     if protocol is None:
@@ -300,6 +344,9 @@ def _parse_ports(raw, protocol, problems):
         return []
     port_ranges = []
     for value in values:
+        if _is_no_ports(value):
+            # -1 means every port, as in both alibaba.alicloud and amazon.aws.
+            value = "%d/%d" % (MIN_PORT, MAX_PORT)
         parsed, reason = check_port_range(value)
         if parsed is None:
             problems.add("ports", value, reason, _ALLOWED["ports"])
@@ -442,17 +489,68 @@ def _parse_description(raw, problems):
     return value
 
 
+def _set_once(rule, key, value, source, problems):
+    """Put ``value`` (from the key ``source``) in ``rule[key]``, unless ``key`` already holds another value."""
+    if _is_blank(rule.get(key)) or rule.get(key) == value:
+        rule[key] = value
+    else:
+        problems.add(source, value, "is set together with %s" % key, "one of them")
+
+
+def translate_anchor_keys(raw, problems):
+    """``raw`` with the alibaba.alicloud and amazon.aws keys turned into this module's options (see RULE_ALIASES).
+
+    Aliases as Ansible leaves them (both keys present) or as written (only the alias) both work."""
+    rule = dict((key, value) for key, value in raw.items() if key in RULE_OPTIONS and key not in SIDED_KEYS
+                and key not in AMAZON_PORT_KEYS and key != "cidr_ipv6")
+    for name, aliases in RULE_ALIASES.items():
+        for alias in aliases:
+            if not _is_blank(raw.get(alias)):
+                _set_once(rule, name, raw[alias], alias, problems)
+    direction = str(rule.get("direction") or INGRESS).strip().lower()
+    # alibaba.alicloud names the quintuple's sides: the peer is the source of an ingress rule, the destination of
+    # an egress rule; the other side's CIDR is this group's own (dest_cidr / source_cidr here).
+    peer_side = "dest" if direction == EGRESS else "source"
+    for side in ("source", "dest"):
+        cidr = raw.get("%s_cidr_ip" % side)
+        if not _is_blank(cidr):
+            _set_once(rule, "cidr" if side == peer_side else "%s_cidr" % side, cidr, "%s_cidr_ip" % side, problems)
+        group = raw.get("%s_group_id" % side)
+        if _is_blank(group):
+            continue
+        if side == peer_side:
+            _set_once(rule, "group", group, "%s_group_id" % side, problems)
+        else:
+            problems.add("%s_group_id" % side, group, "does not apply to %s rules" % direction,
+                         "%s_group_id on %s rules" % (peer_side, direction))
+    if not _is_blank(raw.get("cidr_ipv6")):
+        rule["cidr"] = _as_list(rule.get("cidr")) + _as_list(raw["cidr_ipv6"])
+    if _is_blank(rule.get("protocol")) and any(not _is_blank(raw.get(key)) for key in AMAZON_KEYS):
+        rule["protocol"] = "tcp"
+    from_port, to_port = raw.get("from_port"), raw.get("to_port")
+    if from_port is not None or to_port is not None:
+        protocol = str(rule.get("protocol") or "").strip().lower()
+        protocol = PROTOCOL_NUMBERS.get(protocol, protocol.upper())
+        start = from_port if from_port is not None else to_port
+        end = to_port if to_port is not None else from_port
+        # amazon.aws ignores the ports of protocols without ports (ICMP types are not ECS ports either).
+        if protocol in PORTED_PROTOCOLS or not protocol:
+            _set_once(rule, "ports", ["-1" if -1 in (start, end) else "%s/%s" % (start, end)], "from_port/to_port", problems)
+    return rule
+
+
 def _parse_one(raw, context, problems, warnings):
     """The rules one declared element expands to (ports x peers); empty after recording problems."""
-    unknown = sorted(str(key) for key in raw if key not in RULE_OPTIONS)
+    unknown = sorted(str(key) for key in raw if key not in RULE_KEYS)
     for key in unknown:
         problems.add(key, raw[key], "is not a rule option", _ALLOWED["keys"])
+    raw = translate_anchor_keys(raw, problems)
     direction = _parse_choice(raw, problems, "direction", DIRECTIONS, INGRESS, _ALLOWED["direction"], str.lower)
-    if raw.get("protocol") is None:
+    if _is_blank(raw.get("protocol")):
         problems.add("protocol", None, "is missing", _ALLOWED["protocol"])
         protocol = None
     else:
-        protocol = _parse_choice(raw, problems, "protocol", PROTOCOLS, None, _ALLOWED["protocol"], str.upper)
+        protocol = _parse_choice(raw, problems, "protocol", PROTOCOLS, None, _ALLOWED["protocol"], _fold_protocol)
     port_ranges = _parse_ports(raw, protocol, problems)
     source_port_range = _parse_source_port_range(raw, protocol, problems)
     peers, owner, owner_kind = _parse_peers(raw, direction or INGRESS, context, problems, warnings)
@@ -484,8 +582,8 @@ def _parse_one(raw, context, problems, warnings):
     ]
 
 
-def parse_rules(raw_rules, context):
-    """Validate and expand declared rules into ``ParsedRules(rules, warnings)``.
+def parse_rules(raw_rules, context, option="rules"):
+    """Validate and expand declared rules into ``ParsedRules(rules, warnings)``; ``option`` names them in messages.
 
     Raises RuleError listing every problem of every rule. Rules with the same identity collapse to one;
     declaring them with two different descriptions is a problem.
@@ -497,7 +595,7 @@ def parse_rules(raw_rules, context):
     if context.group_type not in GROUP_TYPES:
         raise RuleError(["security group type %s is not supported; allowed: %s" % (json.dumps(context.group_type), ", ".join(GROUP_TYPES))])
     for index, raw in enumerate(raw_rules or []):
-        label = "rules[%d] (%s)" % (index, _summarise_raw(raw))
+        label = "%s[%d] (%s)" % (option, index, _summarise_raw(raw))
         if not isinstance(raw, dict):
             problems.append("%s: is not a dictionary; allowed: a dictionary of the options %s" % (label, _ALLOWED["keys"]))
             continue

@@ -224,24 +224,24 @@ error:
       type: int
       returned: when a call failed
 diff:
-  description: Group ids of every target before and after, by target id.
+  description: The groups of every target before and after, by target id, each as C(name (id)).
   returned: when diff mode is on
   type: dict
   contains:
     before:
-      description: Group ids before the run.
+      description: Groups before the run.
       type: dict
       returned: when diff mode is on
-      sample: {"i-demoweb0000000000001": ["sg-demovpcdefault000001"]}
+      sample: {"i-demoweb0000000000001": ["default-vpc (sg-demovpcdefault000001)"]}
     after:
-      description: Group ids after the run.
+      description: Groups after the run.
       type: dict
       returned: when diff mode is on
-      sample: {"i-demoweb0000000000001": ["sg-webtier00000000000001"]}
+      sample: {"i-demoweb0000000000001": ["web (sg-webtier00000000000001)"]}
 """
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import GroupLookupError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import GroupLookupError, group_label
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership import (
     INSTANCE,
     NETWORK_INTERFACE,
@@ -289,6 +289,7 @@ class SecurityGroupMembershipModule(AlicloudModule):
         super(SecurityGroupMembershipModule, self).__init__(module)
         self.result_value = []
         self.extra_results = {"security_group_ids": []}
+        self.labels = {}
 
     def validate(self):
         """Check the options before any call; return (kind, target ids, group references)."""
@@ -320,7 +321,9 @@ class SecurityGroupMembershipModule(AlicloudModule):
         found = self.read_targets(kind, target_ids)
         current_ids = unique(group_id for target in found.values() for group_id in target.group_ids)
         try:
-            wanted, raw_groups = resolve_groups(self.client, refs, current_ids, self.params["vpc_id"])
+            wanted, raw_groups = resolve_groups(
+                self.client, refs, current_ids, self.params["vpc_id"],
+                missing=lambda ref, error: self.planned_or_fail("security_groups", ref, error, self.params["vpc_id"]))
         except GroupLookupError as error:
             self.fail_lookup("security_groups", error)
         wanted_ids = unique(group["SecurityGroupId"] for group in wanted)
@@ -332,9 +335,10 @@ class SecurityGroupMembershipModule(AlicloudModule):
             self.fail(problems_message(plan.problems), problems=plan.problems)
 
         self.result_value = [target_entry(change, change.after) for change in plan.changes]
+        self.labels = dict((group_id, group_label(group_id, group.name)) for group_id, group in groups.items())
         self.diff = {
-            "before": dict((change.target_id, list(change.before)) for change in plan.changes),
-            "after": dict((change.target_id, list(change.after)) for change in plan.changes),
+            "before": dict((change.target_id, self.label_groups(change.before)) for change in plan.changes),
+            "after": dict((change.target_id, self.label_groups(change.after)) for change in plan.changes),
         }
         pending = [change for change in plan.changes if change_calls(change)]
         if not pending:
@@ -343,6 +347,10 @@ class SecurityGroupMembershipModule(AlicloudModule):
         if self.check_mode:
             return
         self.apply(plan.changes, pending)
+
+    def label_groups(self, group_ids):
+        """Groups as people know them in the diff: ``name (id)``."""
+        return [self.labels.get(group_id, group_id) for group_id in group_ids]
 
     def apply(self, changes, pending):
         """Make the calls target after target; on a failure report what was done and what was not."""
@@ -356,7 +364,7 @@ class SecurityGroupMembershipModule(AlicloudModule):
                     progress.fail_at(change, membership_after_calls(change.before, calls[:index]))
                     self.changed = progress.changed()
                     self.result_value = progress.targets()
-                    self.diff["after"] = dict((entry["id"], entry["after"]) for entry in self.result_value)
+                    self.diff["after"] = dict((entry["id"], self.label_groups(entry["after"])) for entry in self.result_value)
                     self.fail(security_group_ids=self.extra_results["security_group_ids"], **progress.failure(error))
             progress.done.append(change)
 

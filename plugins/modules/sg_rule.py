@@ -49,6 +49,12 @@ options:
         differs); with O(state=absent) those that exist are revoked.
       - One element may stand for several rules; it expands to one rule per port range in O(rules[].ports) and
         per CIDR block in O(rules[].cidr).
+      - "Keys users know from alibaba.alicloud's ali_security_group and amazon.aws's ec2_security_group work and mean
+        what they meant there: aliases (O(rules[].protocol) is C(ip_protocol) or C(proto), O(rules[].ports) is
+        C(port_range), O(rules[].cidr) is C(cidr_ip), O(rules[].group) is C(group_id) or C(group_name),
+        O(rules[].prefix_list) is C(ip_prefix), O(rules[].description) is C(rule_desc)), and the options
+        O(rules[].source_cidr_ip), O(rules[].dest_cidr_ip), O(rules[].source_group_id), O(rules[].dest_group_id),
+        O(rules[].from_port), O(rules[].to_port) and O(rules[].cidr_ipv6). See C(docs/migrating.md)."
     type: list
     elements: dict
     default: []
@@ -59,87 +65,150 @@ options:
         type: str
         choices: [ingress, egress]
         default: ingress
-      protocol:
+      <<: &rule_suboptions
+        protocol:
+          description:
+            - One of C(tcp), C(udp), C(icmp), C(gre), C(all), C(icmpv6), in any case, or an IP protocol number
+              (V(6), V(17), V(1), V(47), V(58); V(-1) is C(all)).
+            - Required, except in a rule written with amazon.aws keys (C(proto), O(rules[].from_port),
+              O(rules[].to_port), C(cidr_ip), O(rules[].cidr_ipv6), C(group_id), C(group_name), C(ip_prefix),
+              C(rule_desc)), where it defaults to C(tcp) as it did there.
+          type: str
+          aliases: [ip_protocol, proto]
+        ports:
+          description:
+            - Destination ports of a C(tcp) or C(udp) rule. Each item is a port (V(80)) or a range written
+              V(1/200) or V(1-200); each expands to its own rule.
+            - Required for C(tcp) and C(udp); must be omitted (or V(-1/-1)) for the other protocols, which cover
+              every port. V(-1) or V(-1/-1) on C(tcp) or C(udp) means every port (V(1/65535)).
+          type: list
+          elements: str
+          aliases: [port_range]
+        source_port_range:
+          description:
+            - Source ports of a C(tcp) or C(udp) rule, as a port or a range (V(1024/65535)). Any source port when
+              omitted.
+          type: str
+        cidr:
+          description:
+            - The peer as IPv4 or IPv6 addresses or CIDR blocks (the source of an ingress rule, the destination of an
+              egress rule). A list expands to one rule per block. A bare address means V(/32) or V(/128); host bits
+              are cleared with a warning.
+            - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
+          type: list
+          elements: str
+          aliases: [cidr_ip]
+        group:
+          description:
+            - The peer as a security group, by id or by exact name (names are looked up in the VPC or classic
+              network of the group). Such rules are always C(intranet).
+            - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
+          type: str
+          aliases: [group_id, group_name]
+        group_owner_account:
+          description:
+            - Alibaba Cloud account (name or numeric id) that owns O(rules[].group), for a group of another account.
+              O(rules[].group) must then be an id.
+            - A group id is unique across accounts, so the owner is sent when authorizing but is not part of the
+              rule's identity; ECS answers with the numeric account id, and a rule declared with the account name
+              matches it.
+          type: str
+          aliases: [source_group_owner_account, dest_group_owner_account]
+        group_owner_id:
+          description:
+            - Like O(rules[].group_owner_account), given as the owner's account id.
+            - At most one of O(rules[].group_owner_account) and O(rules[].group_owner_id).
+          type: str
+          aliases: [source_group_owner_id, dest_group_owner_id]
+        prefix_list:
+          description:
+            - The peer as a prefix list id (C(pl-...)).
+            - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
+          type: str
+          aliases: [ip_prefix]
+        dest_cidr:
+          description:
+            - Ingress rules only, optional; the destination CIDR block within the group (the quintuple rule form).
+              Same IP version as O(rules[].cidr).
+          type: str
+        source_cidr:
+          description:
+            - Egress rules only, optional; the source CIDR block within the group. Same IP version as
+              O(rules[].cidr).
+          type: str
+        policy:
+          description:
+            - C(accept) or C(drop), in any case. At equal priority, drop wins.
+          type: str
+          default: accept
+        priority:
+          description:
+            - From 1 (evaluated first) to 100. Pair a drop rule at 100 with accept rules at 1 to deny a port to
+              everyone but the few allowed.
+          type: int
+          default: 1
+        nic_type:
+          description:
+            - Classic network groups only; C(internet) rules apply to the public NIC, C(intranet) to the private one.
+              Defaults to C(internet), and to C(intranet) for group peers.
+            - VPC groups always use C(intranet); C(internet) is then ignored with a warning.
+          type: str
+          choices: [intranet, internet]
         description:
-          - One of C(tcp), C(udp), C(icmp), C(gre), C(all), C(icmpv6), in any case.
+          description:
+            - Description of the rule, 1 to 512 characters.
+            - Not part of the rule's identity, so a different description is changed in place. When omitted, the
+              existing description is left alone.
+          type: str
+          aliases: [rule_desc]
+        source_cidr_ip:
+          description:
+            - The alibaba.alicloud key for the source CIDR block; on an ingress rule it is O(rules[].cidr), on an
+              egress rule O(rules[].source_cidr).
+          type: str
+        dest_cidr_ip:
+          description:
+            - The alibaba.alicloud key for the destination CIDR block; on an ingress rule it is
+              O(rules[].dest_cidr), on an egress rule O(rules[].cidr).
+          type: str
+        source_group_id:
+          description:
+            - The alibaba.alicloud key for the source group of an ingress rule (O(rules[].group)).
+          type: str
+        dest_group_id:
+          description:
+            - The alibaba.alicloud key for the destination group of an egress rule (O(rules[].group)).
+          type: str
+        from_port:
+          description:
+            - The amazon.aws key for the first port; with O(rules[].to_port) it makes O(rules[].ports). V(-1) means
+              every port. Ignored, as in amazon.aws, for protocols without ports.
+          type: int
+        to_port:
+          description:
+            - The amazon.aws key for the last port; see O(rules[].from_port).
+          type: int
+        cidr_ipv6:
+          description:
+            - The amazon.aws key for IPv6 peers; added to O(rules[].cidr).
+          type: list
+          elements: str
+  rules_egress:
+    description:
+      - Egress rules, as both alibaba.alicloud and amazon.aws take them. The options of O(rules), with
+        O(rules_egress[].direction) always C(egress). They are managed together with O(rules).
+    type: list
+    elements: dict
+    default: []
+    aliases: [egress_rules]
+    suboptions:
+      <<: *rule_suboptions
+      direction:
+        description:
+          - Always C(egress).
         type: str
-        required: true
-      ports:
-        description:
-          - Destination ports of a C(tcp) or C(udp) rule. Each item is a port (V(80)) or a range written
-            V(1/200) or V(1-200); each expands to its own rule.
-          - Required for C(tcp) and C(udp); must be omitted (or V(-1/-1)) for the other protocols, which cover
-            every port.
-        type: list
-        elements: str
-      source_port_range:
-        description:
-          - Source ports of a C(tcp) or C(udp) rule, as a port or a range (V(1024/65535)). Any source port when
-            omitted.
-        type: str
-      cidr:
-        description:
-          - The peer as IPv4 or IPv6 addresses or CIDR blocks (the source of an ingress rule, the destination of an
-            egress rule). A list expands to one rule per block. A bare address means V(/32) or V(/128); host bits
-            are cleared with a warning.
-          - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
-        type: list
-        elements: str
-      group:
-        description:
-          - The peer as a security group, by id or by exact name (names are looked up in the VPC or classic
-            network of the group). Such rules are always C(intranet).
-          - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
-        type: str
-      group_owner_account:
-        description:
-          - Alibaba Cloud account that owns O(rules[].group), for a group of another account. O(rules[].group)
-            must then be an id.
-        type: str
-      group_owner_id:
-        description:
-          - Like O(rules[].group_owner_account), given as the owner's account id.
-          - At most one of O(rules[].group_owner_account) and O(rules[].group_owner_id).
-        type: str
-      prefix_list:
-        description:
-          - The peer as a prefix list id (C(pl-...)).
-          - Exactly one of O(rules[].cidr), O(rules[].group) and O(rules[].prefix_list) is required.
-        type: str
-      dest_cidr:
-        description:
-          - Ingress rules only, optional; the destination CIDR block within the group (the quintuple rule form).
-            Same IP version as O(rules[].cidr).
-        type: str
-      source_cidr:
-        description:
-          - Egress rules only, optional; the source CIDR block within the group. Same IP version as
-            O(rules[].cidr).
-        type: str
-      policy:
-        description:
-          - C(accept) or C(drop), in any case. At equal priority, drop wins.
-        type: str
-        default: accept
-      priority:
-        description:
-          - From 1 (evaluated first) to 100. Pair a drop rule at 100 with accept rules at 1 to deny a port to
-            everyone but the few allowed.
-        type: int
-        default: 1
-      nic_type:
-        description:
-          - Classic network groups only; C(internet) rules apply to the public NIC, C(intranet) to the private one.
-            Defaults to C(internet), and to C(intranet) for group peers.
-          - VPC groups always use C(intranet); C(internet) is then ignored with a warning.
-        type: str
-        choices: [intranet, internet]
-      description:
-        description:
-          - Description of the rule, 1 to 512 characters.
-          - Not part of the rule's identity, so a different description is changed in place. When omitted, the
-            existing description is left alone.
-        type: str
+        choices: [egress]
+        default: egress
   purge_rules:
     description:
       - With O(state=present), revoke the ingress rules of the group that are not in O(rules).
@@ -147,7 +216,7 @@ options:
     default: false
   purge_rules_egress:
     description:
-      - With O(state=present), revoke the egress rules of the group that are not in O(rules).
+      - With O(state=present), revoke the egress rules of the group that are not in O(rules) or O(rules_egress).
     type: bool
     default: false
   state:
@@ -421,10 +490,12 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     describe_groups,
     describe_rules,
     find_group,
+    is_planned,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
     needs_group_type,
+    parse_declared,
     peer_group_refs,
     plan_calls,
     resolver,
@@ -433,9 +504,9 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls imp
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     DEFAULT_RULE_QUOTA,
+    RULE_EGRESS_OPTIONS,
     RULE_OPTIONS,
     RuleContext,
-    parse_rules,
     plan_rules,
     rule_to_result,
     rules_from_permissions,
@@ -453,6 +524,7 @@ class SecurityGroupRuleModule(AlicloudModule):
             security_group=dict(type="str", required=True, aliases=["security_group_id"]),
             vpc_id=dict(type="str"),
             rules=dict(type="list", elements="dict", options=RULE_OPTIONS, default=[]),
+            rules_egress=dict(type="list", elements="dict", options=RULE_EGRESS_OPTIONS, default=[], aliases=["egress_rules"]),
             purge_rules=dict(type="bool", default=False),
             purge_rules_egress=dict(type="bool", default=False),
             state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -464,8 +536,10 @@ class SecurityGroupRuleModule(AlicloudModule):
         super(SecurityGroupRuleModule, self).__init__(module)
         self.result_value = []
         self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
-        self.declared_rules = [dict((key, value) for key, value in raw.items() if value is not None)
-                               for raw in (self.params.get("rules") or [])]
+        self.declared = [(option, [dict((key, value) for key, value in raw.items() if value is not None)
+                                   for raw in (self.params.get(option) or [])])
+                         for option in ("rules", "rules_egress")]
+        self.declared_rules = [raw for _option, raws in self.declared for raw in raws]
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -488,7 +562,9 @@ class SecurityGroupRuleModule(AlicloudModule):
         try:
             group = find_group(self.client, ref, vpc_id)
         except GroupLookupError as error:
-            self.fail_lookup("security_group", error)
+            group = self.planned_or_fail("security_group", ref, error, vpc_id)
+            # A group an earlier task would create: empty, in vpc_id (or the classic network).
+            return group["SecurityGroupId"], group, {"VpcId": group["VpcId"], "SecurityGroupName": ref}, []
         attributes, permissions = describe_rules(self.client, group["SecurityGroupId"])
         return group["SecurityGroupId"], group, attributes, permissions
 
@@ -504,13 +580,22 @@ class SecurityGroupRuleModule(AlicloudModule):
                 known = describe_groups(self.client, vpc_id=vpc_id)
             else:
                 known = describe_groups(self.client, network_type="classic")
+            if group is not None and is_planned(group_id):
+                known.append(group)
         elif group is None and needs_group_type(self.declared_rules):
             known = describe_groups(self.client, ids=[group_id])
         for item in known:
             group_names.setdefault(item["SecurityGroupId"], item.get("SecurityGroupName") or item["SecurityGroupId"])
         group_type = next((item.get("SecurityGroupType") for item in known if item["SecurityGroupId"] == group_id), None)
+        where = vpc_id or "the classic network"
+
+        def planned_peer(name):
+            planned = self.planned_or_fail("rules[].group", name, GroupLookupError("", not_found=True), vpc_id)
+            group_names[planned["SecurityGroupId"]] = name
+            return planned["SecurityGroupId"]
+
         context = RuleContext(group_id=group_id, is_vpc=bool(vpc_id), group_type=group_type or "normal",
-                              resolve_group=resolver(known, vpc_id or "the classic network"))
+                              resolve_group=resolver(known, where, planned_peer if self.check_mode else None))
         return context, group_names
 
     # -- run --------------------------------------------------------------------------------------------------
@@ -518,12 +603,12 @@ class SecurityGroupRuleModule(AlicloudModule):
     def run(self):
         params = self.params
         # Problems that hold whatever the group is fail here, before the first call.
-        parse_rules(self.declared_rules, syntax_context())
+        parse_declared(self.declared, syntax_context())
 
         group_id, group, attributes, permissions = self.read_group()
         self.extra_results["security_group_id"] = group_id
         context, group_names = self.rule_context(group_id, group, attributes)
-        parsed = parse_rules(self.declared_rules, context)
+        parsed = parse_declared(self.declared, context)
         current = rules_from_permissions(permissions, context.is_vpc)
         plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
                           purge_egress=params["purge_rules_egress"], state=params["state"],

@@ -130,6 +130,7 @@ diff:
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GroupLookupError,
     find_groups,
+    is_planned,
     list_tags,
     tag_groups,
     untag_groups,
@@ -167,13 +168,16 @@ class SecurityGroupTagsModule(AlicloudModule):
             self.fail("security_group must name at least one group (id or name)")
         validate_tags(params["tags"], "tags", allow_none_values=params["state"] == "absent")
         try:
-            groups = find_groups(self.client, refs, params["vpc_id"])
+            groups = find_groups(self.client, refs, params["vpc_id"],
+                                 missing=lambda ref, error: self.planned_or_fail("security_group", ref, error, params["vpc_id"]))
         except GroupLookupError as error:
             self.fail_lookup("security_group", error)
         group_ids = unique(group["SecurityGroupId"] for group in groups)
         self.extra_results["security_group_ids"] = group_ids
 
-        current = list_tags(self.client, group_ids)
+        # A group check mode plans (created earlier in the play) has no tags yet.
+        current = list_tags(self.client, [group_id for group_id in group_ids if not is_planned(group_id)])
+        current.update((group_id, {}) for group_id in group_ids if is_planned(group_id))
         plan = plan_tags(current, params["tags"], params["purge_tags"], params["state"])
         after = dict((group_id, apply_tag_plan(current[group_id], *plan.get(group_id, ({}, []))))
                      for group_id in group_ids)

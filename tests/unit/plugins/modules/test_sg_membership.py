@@ -107,7 +107,9 @@ def test_exact_on_network_interfaces_is_one_modify_call_each():
     ecs = FakeEcs(enis={"eni-1": [SG1], "eni-2": [SG2, SG3]})
     result = run_module(ecs, diff=True, network_interface_ids=["eni-1", "eni-2"], security_groups=[SG3, SG2], state="exact")
     assert ecs.writes() == [("ModifyNetworkInterfaceAttribute", {"NetworkInterfaceId": "eni-1", "SecurityGroupId": [SG3, SG2]})]
-    assert result["diff"] == {"before": {"eni-1": [SG1], "eni-2": [SG2, SG3]}, "after": {"eni-1": [SG3, SG2], "eni-2": [SG2, SG3]}}
+    # The diff names groups as people know them: name (id).
+    n1, n2, n3 = "n1 (%s)" % SG1, "n2 (%s)" % SG2, "n3 (%s)" % SG3
+    assert result["diff"] == {"before": {"eni-1": [n1], "eni-2": [n2, n3]}, "after": {"eni-1": [n3, n2], "eni-2": [n2, n3]}}
     assert [t["changed"] for t in result["targets"]] == [True, False]
 
 
