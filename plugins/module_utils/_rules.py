@@ -162,7 +162,9 @@ class Rule:
     source_port_range: str
     peer_kind: str
     peer: str
-    peer_owner: str
+    # A group id is unique across accounts, so the owner is sent when authorizing but is not identity: ECS answers
+    # the owner's numeric id (or "" for our own account) whatever the request named (ECS_API.md section 6).
+    peer_owner: str = field(compare=False)
     local_cidr: str
     policy: str
     priority: int
@@ -176,7 +178,7 @@ class Rule:
     @property
     def identity(self):
         return (self.direction, self.protocol, self.port_range, self.source_port_range, self.peer_kind, self.peer,
-                self.peer_owner, self.local_cidr, self.policy, self.priority, self.nic_type)
+                self.local_cidr, self.policy, self.priority, self.nic_type)
 
 
 @dataclass(frozen=True)

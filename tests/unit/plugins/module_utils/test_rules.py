@@ -381,7 +381,29 @@ SAME_RULE_CASES = [
      {"PortRange": "6379/6379", "SourceGroupId": WEB_ID, "NicType": ""}, CLASSIC),
     ("description-is-not-identity", {"protocol": "tcp", "ports": 22, "cidr": "10.0.0.0/8", "description": "new"},
      {"SourceCidrIp": "10.0.0.0/8", "Description": "old"}, VPC),
+    # Recorded answers of real ECS (Terraform provider PR #10142): the owner comes back as the numeric account id
+    # for another account's group, "" for our own, whatever the request named. A group id is unique across
+    # accounts, so the owner is not identity.
+    ("owner-by-account-name-answered-with-numeric-id",
+     {"protocol": "tcp", "ports": 6379, "group": "sg-other0000000000000001", "group_owner_account": "partner-account"},
+     {"PortRange": "6379/6379", "SourceGroupId": "sg-other0000000000000001", "SourceGroupOwnerAccount": "1234567890123456"}, VPC),
+    ("own-account-owner-answered-empty-without-knowing-the-account",
+     {"protocol": "tcp", "ports": 6379, "group": WEB_ID, "group_owner_id": "1111"},
+     {"PortRange": "6379/6379", "SourceGroupId": WEB_ID, "SourceGroupOwnerAccount": ""}, VPC),
+    ("ali-keys-egress-owner-answered-with-numeric-id",
+     {"direction": "egress", "ip_protocol": "tcp", "port_range": "443/443", "dest_group_id": "sg-other0000000000000001",
+      "dest_group_owner_account": "partner-account"},
+     {"Direction": "egress", "PortRange": "443/443", "DestGroupId": "sg-other0000000000000001",
+      "DestGroupOwnerAccount": "1234567890123456"}, VPC),
 ]
+
+
+def test_owner_by_name_against_numeric_answer_plans_nothing_even_with_purge():
+    declared = parse_one({"protocol": "tcp", "ports": 6379, "group": "sg-other0000000000000001", "group_owner_account": "partner-account"})
+    current = rule_from_permission(permission(PortRange="6379/6379", SourceGroupId="sg-other0000000000000001",
+                                              SourceGroupOwnerAccount="1234567890123456", SecurityGroupRuleId="sgr-1"), True)
+    plan = plan_rules([declared], [current], purge_ingress=True)
+    assert not plan.changed
 
 
 @pytest.mark.parametrize("raw, described_fields, context", [case[1:] for case in SAME_RULE_CASES], ids=[case[0] for case in SAME_RULE_CASES])
@@ -419,10 +441,12 @@ def test_classic_nic_type_is_identity():
     assert internet != intranet
 
 
-def test_cross_account_owner_is_identity():
+def test_group_owner_is_not_identity_since_group_ids_are_unique_across_accounts():
     same_account = parse_one({"protocol": "tcp", "ports": 22, "group": WEB_ID})
     other_account = parse_one({"protocol": "tcp", "ports": 22, "group": WEB_ID, "group_owner_account": "2222"})
-    assert same_account != other_account
+    assert same_account == other_account
+    # ...but the owner is still sent when authorizing.
+    assert rule_to_api(other_account)["SourceGroupOwnerAccount"] == "2222"
 
 
 def test_described_rule_keeps_id_name_and_description():
