@@ -40,6 +40,18 @@ options:
       - Only normal or only enterprise groups.
     type: str
     choices: [normal, enterprise]
+  name_prefix:
+    description:
+      - Only groups whose name starts with this text (as alibaba.alicloud's C(ali_security_group_info) takes it).
+    type: str
+  filters:
+    description:
+      - Filters in the API's own names, as the info modules of alibaba.alicloud and amazon.aws take them:
+        C(VpcId), C(SecurityGroupIds) (a list, a JSON array or a comma-separated text), C(SecurityGroupName),
+        C(SecurityGroupType), C(NetworkType), C(ResourceGroupId), C(Tag) (a dict, or a list of C(Key)/C(Value)),
+        or the same in snake_case (C(vpc_id), ...).
+      - Each fills the option it stands for; a filter and its option with different values are refused.
+    type: dict
   max_workers:
     description:
       - How many groups are read at the same time (1 to 16).

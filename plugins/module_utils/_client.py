@@ -33,7 +33,12 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials im
     MODE_STS_TOKEN,
     resolve_credentials,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, is_already_done
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import (
+    ConfigurationError,
+    EcsApiError,
+    connection_failure,
+    is_already_done,
+)
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import DEFAULT_BASE_DELAY, backoff_delays
 
 try:
@@ -415,6 +420,12 @@ class EcsClient:
         return EcsApiError(action, code, message, request_id=request_id, http_status=http_status,
                            retryable=retryable, secrets=self._secrets)
 
+    def endpoint_text(self):
+        """Where requests go, for messages: the endpoint option, or the public ECS host of the region."""
+        if self.endpoint is not None:
+            return "%s://%s" % (self.endpoint.scheme, self.endpoint.host)
+        return "https://ecs.%s.aliyuncs.com" % self.region
+
     def _send(self, action, query):
         request = self._request_factory(action)
         if self.endpoint is not None:
@@ -437,7 +448,10 @@ class EcsClient:
                 code = "SignatureDoesNotMatch"
             raise self._error(action, code, exc.get_error_msg(), exc.get_request_id(), exc.get_http_status())
         except ClientException as exc:
-            raise self._error(action, exc.get_error_code(), exc.get_error_msg())
+            message = exc.get_error_msg()
+            if exc.get_error_code() == "SDK.HttpError":
+                message = connection_failure(self.endpoint_text(), message)
+            raise self._error(action, exc.get_error_code(), message)
         except (IOError, OSError) as exc:
             # Only credential providers fail this way (the ECS metadata service for an ECS RAM role):
             # the SDK turns HTTP failures of the call itself into ClientException.

@@ -66,6 +66,27 @@ def scrub(text, secrets=()):
     return text
 
 
+# What a failed connection says, from the urllib3/requests text the SDK wraps, most specific first.
+_CONNECTION_REASONS = (
+    (re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed", re.I), "its TLS certificate could not be verified"),
+    (re.compile(r"Name or service not known|nodename nor servname|getaddrinfo failed|Temporary failure in name resolution", re.I),
+     "its host name does not resolve"),
+    (re.compile(r"Connection refused", re.I), "connection refused"),
+    (re.compile(r"timed out|timeout", re.I), "the connection timed out"),
+    (re.compile(r"Connection reset|RemoteDisconnected|Connection aborted", re.I), "the connection was closed"),
+    (re.compile(r"No route to host|Network is unreachable", re.I), "no route to host"),
+)
+
+
+def connection_failure(endpoint, sdk_message):
+    """One line for a request that never got an answer: the endpoint and why, without the SDK's internals."""
+    reason = next((text for pattern, text in _CONNECTION_REASONS if pattern.search(sdk_message or "")), None)
+    if reason is None:
+        errno_text = re.search(r"\[Errno -?\d+\] ([^'\")]+)", sdk_message or "")
+        reason = errno_text.group(1).strip() if errno_text else "no answer"
+    return "could not reach the ECS endpoint %s: %s" % (endpoint, reason)
+
+
 class ValidationError(ValueError):
     """Bad input found before any API call. Its text names the argument, the value and what is allowed;
     the module base class turns it into a failed task in one place."""

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
@@ -27,31 +28,108 @@ SELECTION_ARGUMENT_SPEC = dict(
     tags=dict(type="dict"),
     network_type=dict(type="str", choices=["vpc", "classic"]),
     security_group_type=dict(type="str", choices=["normal", "enterprise"]),
+    name_prefix=dict(type="str"),
+    filters=dict(type="dict"),
     max_workers=dict(type="int", default=4),
 )
+
+# ``filters`` take DescribeSecurityGroups' own filter names (or their snake_case, as alibaba.alicloud's info
+# modules take them); each fills the selection option it stands for.
+FILTERS = {
+    "VpcId": "vpc_id",
+    "SecurityGroupIds": "security_group_ids",
+    "SecurityGroupId": "security_group_ids",
+    "SecurityGroupName": "name",
+    "SecurityGroupType": "security_group_type",
+    "NetworkType": "network_type",
+    "ResourceGroupId": "resource_group_id",
+    "Tag": "tags",
+}
+_SNAKE_FILTERS = {
+    "vpc_id": "vpc_id", "security_group_ids": "security_group_ids", "security_group_id": "security_group_ids",
+    "security_group_name": "name", "security_group_type": "security_group_type", "network_type": "network_type",
+    "resource_group_id": "resource_group_id", "tags": "tags", "tag": "tags",
+}
+_SELECTED_BY = ("security_group_ids", "name", "name_prefix", "vpc_id", "tags", "network_type", "security_group_type",
+                "resource_group_id")
+
+
+def _filter_value(option, value):
+    """A filter's value in the shape of the option it fills: id lists from a list, a JSON array or a comma list;
+    tags from a dict or the API's [{Key, Value}] list."""
+    if option == "security_group_ids":
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return [str(item) for item in json.loads(text)]
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return [str(item) for item in (value if isinstance(value, (list, tuple)) else [value])]
+    if option == "tags" and isinstance(value, (list, tuple)):
+        return dict((str(item.get("Key", item.get("key"))), item.get("Value", item.get("value"))) for item in value)
+    if option in ("network_type", "security_group_type") and isinstance(value, str):
+        return value.lower()
+    return value
+
+
+def selection(params):
+    """``(selection, problems)``: the options of SELECTION_ARGUMENT_SPEC with ``filters`` folded in."""
+    chosen = dict((key, params.get(key)) for key in _SELECTED_BY)
+    problems = []
+    for key, value in sorted((params.get("filters") or {}).items()):
+        option = FILTERS.get(key) or _SNAKE_FILTERS.get(key)
+        if option is None:
+            problems.append("filters has %s, which is not a DescribeSecurityGroups filter; allowed: %s"
+                            % (key, ", ".join(sorted(FILTERS))))
+            continue
+        try:
+            value = _filter_value(option, value)
+        except (TypeError, ValueError, AttributeError):
+            problems.append("filters.%s is %r, which is not a valid value for it" % (key, value))
+            continue
+        if chosen.get(option) not in (None, value):
+            problems.append("filters.%s is %r but %s is %r; allowed: one of them, or the same value"
+                            % (key, value, option, chosen[option]))
+            continue
+        chosen[option] = value
+    if chosen["network_type"] not in (None, "vpc", "classic"):
+        problems.append("filters NetworkType is %r; allowed: vpc, classic" % chosen["network_type"])
+    if chosen["security_group_type"] not in (None, "normal", "enterprise"):
+        problems.append("filters SecurityGroupType is %r; allowed: normal, enterprise" % chosen["security_group_type"])
+    return chosen, problems
+
+
+def describe_selection(chosen):
+    """The filters in use, for messages: ``vpc_id=vpc-1, tags={"env": "prod"}``, or ``no filter``."""
+    parts = ["%s=%s" % (key, json.dumps(chosen[key], sort_keys=True)) for key in _SELECTED_BY if chosen.get(key) not in (None, "", [], {})]
+    return ", ".join(parts) or "no filter"
 
 
 def select_groups(client, params):
     """The groups the SELECTION_ARGUMENT_SPEC options of ``params`` select, every page.
 
-    The API matches names loosely, so the name filter is applied again exactly here.
+    The API matches names loosely, so the name filter is applied again exactly here; the API has no name prefix
+    filter, so ``name_prefix`` is applied here alone.
     """
+    chosen = selection(params)[0]
     raw_groups = describe_groups(
-        client, ids=params["security_group_ids"], name=params["name"], vpc_id=params["vpc_id"],
-        tags=params["tags"], network_type=params["network_type"], group_type=params["security_group_type"],
+        client, ids=chosen["security_group_ids"], name=chosen["name"], vpc_id=chosen["vpc_id"],
+        tags=chosen["tags"], network_type=chosen["network_type"], group_type=chosen["security_group_type"],
+        resource_group_id=chosen["resource_group_id"],
     )
-    if params["name"] is not None:
-        raw_groups = [group for group in raw_groups if group.get("SecurityGroupName") == params["name"]]
+    if chosen["name"] is not None:
+        raw_groups = [group for group in raw_groups if group.get("SecurityGroupName") == chosen["name"]]
+    if chosen["name_prefix"]:
+        raw_groups = [group for group in raw_groups if (group.get("SecurityGroupName") or "").startswith(chosen["name_prefix"])]
     return raw_groups
 
 
 def selection_problems(params):
     """Every problem of the selection options, as messages naming the option and the value."""
-    problems = []
+    chosen, problems = selection(params)
     if not 1 <= params["max_workers"] <= MAX_WORKERS_LIMIT:
         problems.append("max_workers is %d; allowed: 1 to %d" % (params["max_workers"], MAX_WORKERS_LIMIT))
     try:
-        validate_tags(params["tags"], "tags")
+        validate_tags(chosen["tags"], "tags")
     except ValidationError as error:
         problems.append(str(error))
     return problems

@@ -307,16 +307,18 @@ class SecurityGroupModule(AlicloudModule):
             self.fail("name is required to create a security group")
         predicted = new_group(params)
         check_tag_count(predicted["tags"], "the new security group")
-        self.changed = True
         self.diff = {"before": {}, "after": predicted}
         if self.check_mode:
+            self.changed = True
             self.result_value = predicted
             return
+        # changed only once the group exists: a refused create (an unknown VPC) changed nothing.
         group_id = create_group(
             self.client, name=params["name"], description=params["description"], vpc_id=params["vpc_id"],
             group_type=params["security_group_type"], resource_group_id=params["resource_group_id"],
             tags=predicted["tags"],
         )
+        self.changed = True
         group_type = params["security_group_type"] or "normal"
         if params["inner_access_policy"] and params["inner_access_policy"] != default_policy(group_type):
             modify_inner_access_policy(self.client, group_id, params["inner_access_policy"])

@@ -89,6 +89,15 @@ options:
     type: str
     choices: [none, low, medium, high]
     default: none
+  allow_empty:
+    description:
+      - With O(fail_on) other than C(none), a selection that matches no group fails the task, since an audit
+        that checks nothing must not pass a gate; the message lists the filters. Set this to let an empty
+        selection pass.
+      - In check mode an empty selection only warns, because the groups may be ones an earlier task of the play
+        would create.
+    type: bool
+    default: false
   report_path:
     description:
       - Write a report to this file on the host the module runs on; its directory must exist.
@@ -228,10 +237,16 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     describe_members,
     describe_rules,
     describe_scope_members,
+    group_label,
     snake_group,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._selection import SelectionModule, selection_problems
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._selection import (
+    SelectionModule,
+    describe_selection,
+    selection,
+    selection_problems,
+)
 
 
 class SecurityGroupAuditModule(SelectionModule):
@@ -247,6 +262,7 @@ class SecurityGroupAuditModule(SelectionModule):
             max_groups_per_instance=dict(type="int", default=DEFAULT_MAX_GROUPS_PER_INSTANCE),
             member_scan=dict(type="str", choices=["auto", "region", "group"], default="auto"),
             fail_on=dict(type="str", choices=list(FAIL_ON_CHOICES), default="none"),
+            allow_empty=dict(type="bool", default=False),
             report_path=dict(type="path"),
         )
         return spec
@@ -321,6 +337,20 @@ class SecurityGroupAuditModule(SelectionModule):
         ) for group, rules in groups_and_rules]
         return groups, members
 
+    def empty_selection(self):
+        """An audit gate that checks nothing must not pass: with ``fail_on`` set, no group selected fails, unless
+        ``allow_empty``. In check mode the groups may be ones an earlier task would create, so it only warns."""
+        if self.params["fail_on"] == "none" or self.params["allow_empty"]:
+            return
+        chosen = selection(self.params)[0]
+        message = ("no security group matches the selection (%s), so the audit checked nothing and cannot pass fail_on=%s; "
+                   "fix the filters, or set allow_empty=true to let an empty selection pass"
+                   % (describe_selection(chosen), self.params["fail_on"]))
+        if self.check_mode:
+            self.module.warn(message + " (check mode: the groups may be created earlier in the play)")
+            return
+        self.fail(message, findings=[], summary=summarize([], 0, self.settings))
+
     # -- report -----------------------------------------------------------------------------------------
 
     def write_report(self, text):
@@ -336,6 +366,8 @@ class SecurityGroupAuditModule(SelectionModule):
     def run(self):
         self.validate()
         raw_groups = self.select()
+        if not raw_groups:
+            self.empty_selection()
         groups, members = self.read(raw_groups) if raw_groups else ([], [])
         findings = audit_groups(groups, members, self.settings)
         summary = summarize(findings, len(groups), self.settings)
@@ -347,7 +379,8 @@ class SecurityGroupAuditModule(SelectionModule):
         failing = findings_at_or_above(findings, self.params["fail_on"])
         if failing:
             shown = ["%s on %s" % (finding.check, " ".join(part for part in (
-                finding.security_group_id or finding.member_id, finding.rule_id) if part)) for finding in failing[:10]]
+                group_label(finding.security_group_id, finding.security_group_name) if finding.security_group_id else finding.member_id,
+                finding.rule_id) if part)) for finding in failing[:10]]
             more = "; and %d more" % (len(failing) - 10) if len(failing) > 10 else ""
             self.fail("%d of %d findings are of severity %s or higher (fail_on=%s): %s%s" % (
                 len(failing), len(findings), self.params["fail_on"], self.params["fail_on"], "; ".join(shown), more),

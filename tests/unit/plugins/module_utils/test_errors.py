@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, scrub
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, connection_failure, scrub
 
 SECRET = "s3cr3t/Key+With=Odd~Chars"
 TOKEN = "CAIS+token/value=="
@@ -89,3 +89,26 @@ def test_configuration_error_keeps_option():
     error = ConfigurationError("No region set (option region)", option="region")
     assert error.option == "region"
     assert "region" in str(error)
+
+
+# What urllib3/requests say through the SDK's SDK.HttpError, and the one line users get.
+CONNECTION_CASES = [
+    ("refused", "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /?Action=X (Caused by "
+                "NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new connection: "
+                "[Errno 111] Connection refused'))", "connection refused"),
+    ("dns", "HTTPSConnectionPool(host='ecs.nowhere.invalid', port=443): Max retries exceeded (Caused by NameResolutionError("
+            "\"<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to resolve 'ecs.nowhere.invalid' ([Errno -2] Name or "
+            "service not known)\"))", "its host name does not resolve"),
+    ("timeout", "HTTPConnectionPool(host='10.0.0.1', port=80): Read timed out. (read timeout=10)", "the connection timed out"),
+    ("tls", "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed'))",
+     "its TLS certificate could not be verified"),
+    ("other-errno", "Failed: [Errno 113] Host is down')", "Host is down"),
+    ("nothing-known", "", "no answer"),
+]
+
+
+@pytest.mark.parametrize("sdk_message, reason", [case[1:] for case in CONNECTION_CASES], ids=[case[0] for case in CONNECTION_CASES])
+def test_connection_failure_is_one_line_naming_the_endpoint_and_why(sdk_message, reason):
+    text = connection_failure("http://127.0.0.1:1", sdk_message)
+    assert text == "could not reach the ECS endpoint http://127.0.0.1:1: %s" % reason
+    assert "0x7f" not in text and "\n" not in text
