@@ -46,7 +46,7 @@ options:
     type: str
   filters:
     description:
-      - Filters in the API's own names, as the info modules of alibaba.alicloud and amazon.aws take them:
+      - Filters in the API's own names, as the info modules of alibaba.alicloud and amazon.aws take them;
         C(VpcId), C(SecurityGroupIds) (a list, a JSON array or a comma-separated text), C(SecurityGroupName),
         C(SecurityGroupType), C(NetworkType), C(ResourceGroupId), C(Tag) (a dict, or a list of C(Key)/C(Value)),
         or the same in snake_case (C(vpc_id), ...).

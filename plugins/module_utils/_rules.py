@@ -493,8 +493,13 @@ def _parse_description(raw, problems):
 
 def _set_once(rule, key, value, source, problems):
     """Put ``value`` (from the key ``source``) in ``rule[key]``, unless ``key`` already holds another value."""
-    if _is_blank(rule.get(key)) or rule.get(key) == value:
+    def same(one, other):  # Ansible hands the option typed (a list) and leaves its alias as written
+        return [str(item) for item in _as_list(one)] == [str(item) for item in _as_list(other)]
+
+    if _is_blank(rule.get(key)):
         rule[key] = value
+    elif same(rule.get(key), value):
+        return
     else:
         problems.add(source, value, "is set together with %s" % key, "one of them")
 

@@ -81,7 +81,7 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Web tier group in the demo VPC
+- name: Web tier group in the demo VPC (tags other than these are kept)
   cloudwall.alicloud.sg:
     name: web-tier
     description: Web servers, reachable on 80/443 from the Internet
@@ -90,19 +90,20 @@ EXAMPLES = r"""
     tags:
       tier: web
       owner: platform
+    purge_tags: false
   register: web_group
 
-- name: Rename it by id and replace its tags
+- name: Update it by id (a new name given here would rename it); add a tag, keep the others
   cloudwall.alicloud.sg:
     security_group_id: "{{ web_group.security_group.security_group_id }}"
-    name: web-frontend
     tags:
-      tier: web
-    purge_tags: true
+      reviewed: "2026"
+    purge_tags: false
 
-- name: Delete it (refused while instances are members or rules reference it)
+- name: Delete a retired group by name (refused while instances are members or rules reference it)
   cloudwall.alicloud.sg:
-    security_group_id: "{{ web_group.security_group.security_group_id }}"
+    name: retired-tier
+    vpc_id: vpc-demo0000000000000001
     state: absent
 """
 

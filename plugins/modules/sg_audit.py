@@ -128,8 +128,7 @@ EXAMPLES = r"""
 
 - name: Fail on high-severity findings, checking a custom port list, without the tag checks
   cloudwall.alicloud.sg_audit:
-    tags:
-      environment: demo
+    vpc_id: vpc-demo0000000000000001
     sensitive_ports: [22, 3389, 6379, 8080]
     disabled_checks: [missing_tags]
     fail_on: high

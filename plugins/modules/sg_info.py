@@ -63,6 +63,13 @@ EXAMPLES = r"""
   cloudwall.alicloud.sg_info:
     network_type: classic
     include_rules: false
+
+- name: As alibaba.alicloud and amazon.aws info modules take it, a name prefix and the API's own filters
+  cloudwall.alicloud.sg_info:
+    name_prefix: default
+    filters:
+      VpcId: vpc-demo0000000000000001
+      SecurityGroupType: normal
 """
 
 RETURN = r"""

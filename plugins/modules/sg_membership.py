@@ -87,6 +87,13 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+- name: The tier groups exist
+  cloudwall.alicloud.sg:
+    name: "{{ item }}"
+    vpc_id: vpc-demo0000000000000001
+    description: "{{ item }} of the demo"
+  loop: [web-tier, redis-tier]
+
 - name: Put the web servers in the web tier group as well (by name, in the demo VPC)
   cloudwall.alicloud.sg_membership:
     instance_ids:

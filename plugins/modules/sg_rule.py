@@ -305,15 +305,40 @@ EXAMPLES = r"""
         cidr: 203.0.113.0/24
         nic_type: internet
 
-- name: Revoke the public HTTP rule again
+- name: Revoke SSH from anywhere on the web tier, if anyone opened it (nothing to do otherwise)
   cloudwall.alicloud.sg_rule:
     security_group: web
     vpc_id: vpc-demo0000000000000001
     state: absent
     rules:
       - protocol: tcp
-        ports: 80
+        ports: 22
         cidr: 0.0.0.0/0
+
+- name: The same rules written with alibaba.alicloud keys (ali_security_group), egress in rules_egress
+  cloudwall.alicloud.sg_rule:
+    security_group: redis
+    vpc_id: vpc-demo0000000000000001
+    rules:
+      - ip_protocol: tcp
+        port_range: 6379/6379
+        source_group_id: web
+        priority: 1
+        description: Web tier reaches Redis
+    rules_egress:
+      - ip_protocol: udp
+        port_range: 53/53
+        dest_cidr_ip: 100.100.2.136/32
+
+- name: And with amazon.aws keys (ec2_security_group); proto defaults to tcp there and here
+  cloudwall.alicloud.sg_rule:
+    security_group: web
+    vpc_id: vpc-demo0000000000000001
+    rules:
+      - from_port: 443
+        to_port: 443
+        cidr_ip: 0.0.0.0/0
+        rule_desc: Public web traffic
 """
 
 RETURN = r"""

@@ -79,12 +79,12 @@ EXAMPLES = r"""
       owner: platform
     purge_tags: true
 
-- name: Remove "owner" whatever its value, and "env" only where it is "demo"
+- name: Remove "temporary" whatever its value, and "env" only where it is "staging"
   cloudwall.alicloud.sg_tags:
     security_group: sg-demovpcdefault000001
     tags:
-      owner:
-      env: demo
+      temporary:
+      env: staging
     state: absent
 """
 

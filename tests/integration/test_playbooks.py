@@ -89,17 +89,19 @@ def test_web_redis_builds_the_guide_scenario_and_a_second_run_changes_nothing(ru
     assert admin.mutating_calls(since=mark) == []
 
 
-def test_web_redis_check_mode_on_a_fresh_seed_writes_nothing(runner, emulator, admin):
+def test_web_redis_check_mode_on_a_fresh_seed_predicts_the_real_run(runner, emulator, admin):
+    """No group exists yet: check mode plans the rules and moves against the groups the play would create (the
+    roles skip nothing), writes nothing, not even the audit report, and changes the tasks the real run changes."""
     before = admin.state()
     mark = admin.mark()
     check = run(runner, emulator, WEB_REDIS, check=True, diff=True)
     assert admin.mutating_calls(since=mark) == []
     assert admin.state() == before
-    assert changed_tasks(check) == ['cloudwall.alicloud.tier_access : Ensure the source and target tier groups exist, '
-                                    'with their descriptions and tags']
-    reported = [entry['result']['msg'] for entry in check.results if entry['task'].startswith('Report the membership')]
-    assert reported == ['Check mode: i-demoweb0000000000001, i-demoweb0000000000002 would move to demo-web and '
-                        'i-demoredis00000000001 to demo-redis once the groups exist.']
+    assert not os.path.exists(audit_report(runner))
+    real = run(runner, emulator, WEB_REDIS, diff=True)
+    assert changed_tasks(check) == changed_tasks(real)
+    assert 'Place the instances in their tier groups' in changed_tasks(check)
+    assert os.path.exists(audit_report(runner))
 
 
 def test_web_redis_variables_place_other_tiers_and_keep_listed_groups(runner, emulator, admin, ecs):
