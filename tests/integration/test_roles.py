@@ -114,14 +114,19 @@ def test_tier_access_check_mode_writes_nothing(run_tasks, admin, ecs):
     assert rule_lines(ecs, db) == []
 
 
-def test_tier_access_check_mode_reports_rules_of_groups_that_do_not_exist_yet(run_tasks, admin, ecs):
+def test_tier_access_check_mode_plans_the_rules_of_groups_that_do_not_exist_yet(run_tasks, admin, ecs):
     mark = admin.mark()
-    run = run_tasks([role_task('tier_access', **TIERS)], check=True)
+    run = run_tasks([role_task('tier_access', **TIERS)], check=True, diff=True)
     assert run.rc == 0, run
     assert admin.mutating_calls(since=mark) == []
     assert ecs.group_by_name('app', DEMO_VPC) is None
-    messages = [result.get('msg', '') for result in run.results]
-    assert 'Check mode: db would accept tcp 5432 from app once both groups exist.' in messages
+    # No skip: the rule is planned against the groups the role's first task would create.
+    assert changed_tasks(run) == ['Ensure the source and target tier groups exist, with their descriptions and tags',
+                                  "Authorize the target group's ingress from the source group"]
+    rule = [result for result in run.results if task_name(result) == "Authorize the target group's ingress from the source group"][0]
+    assert rule['diff']['after'] == 'ingress accept tcp 5432/5432 from app (intranet) priority 1 "App tier reaches the database"\n'
+    assert any("security group 'db' does not exist in %s; check mode assumes it is created earlier in the play" % DEMO_VPC in warning
+               for warning in rule.get('warnings', []))
 
 
 @pytest.mark.parametrize('role_vars, named', [
@@ -173,7 +178,7 @@ def test_public_service_check_mode_writes_nothing_and_a_missing_group_fails_for_
     assert admin.mutating_calls(since=mark) == []
     run = run_tasks([role_task('public_service', public_service_group='nowhere', public_service_ports=['80'])])
     assert run.rc != 0
-    assert 'public_service_group nowhere matches no group' in failure(run)
+    assert "security_group: no security group with id or name 'nowhere'" in failure(run)
     assert admin.mutating_calls(since=mark) == []
 
 
