@@ -7,7 +7,6 @@ import pytest
 
 from tests.lib.demo_seed import DEMO_VPC, FREE_ENI, WEB_1
 from tests.lib.demo_seed import VPC_GROUP as DEFAULT_GROUP
-from tests.lib.module_docs import module_examples
 
 WEB_TIER = {'name': 'web-tier', 'description': 'Web servers of the demo', 'vpc_id': DEMO_VPC,
             'inner_access_policy': 'drop', 'tags': {'tier': 'web', 'owner': 'platform'}}
@@ -218,10 +217,3 @@ def test_converges_under_50_percent_throttling(run_tasks, admin, ecs):
     assert ecs.tags(groups[0]['SecurityGroupId']) == {'tier': 'web'}
     again = run_tasks([sg_task(**{**WEB_TIER, 'tags': {'tier': 'web'}})])
     assert again.rc == 0 and again.last['changed'] is False, again
-
-
-def test_examples_run(run_tasks, ecs):
-    run = run_tasks(module_examples('sg'))
-    assert run.rc == 0, run
-    assert [result['changed'] for result in run.results] == [True, True, True]
-    assert ecs.group_by_name('web-tier', DEMO_VPC) is None and ecs.group_by_name('web-frontend', DEMO_VPC) is None

@@ -4,13 +4,11 @@
 the expected findings; fail_on; the Markdown and JSON reports with their reachability map; the requests made;
 and no mutating call, in check mode or not."""
 
-import ast
 import json
 import os
 import re
 
 import pytest
-import yaml
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -345,28 +343,6 @@ def test_bad_options_fail_before_any_call(run_tasks, admin, args, message):
     assert run.rc != 0
     assert message in run.last['msg']
     assert admin.calls(since=mark) == []
-
-
-def module_examples():
-    """The tasks of sg_audit's EXAMPLES, read from its source without importing it."""
-    with open(os.path.join(REPO_ROOT, 'plugins', 'modules', 'sg_audit.py'), encoding='utf-8') as handle:
-        tree = ast.parse(handle.read())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == 'EXAMPLES':
-            return yaml.safe_load(node.value.value)
-    raise AssertionError('sg_audit has no EXAMPLES')
-
-
-def test_examples_run(run_tasks, tmp_path):
-    tasks = module_examples()
-    for task in tasks:
-        args = task.get('cloudwall.alicloud.sg_audit')
-        if args and 'report_path' in args:
-            args['report_path'] = str(tmp_path / os.path.basename(args['report_path']))
-    run = run_tasks(tasks)
-    assert run.rc == 0, run
-    assert [result['_status'] for result in run.results] == ['ok'] * len(tasks)
-    assert (tmp_path / 'sg-audit.md').exists() and (tmp_path / 'sg-audit.json').exists()
 
 
 def test_demo_seed_audit_playbook(runner, emulator, tmp_path):

@@ -6,7 +6,6 @@ requests, rules, members, references, concurrency and throttling."""
 import pytest
 
 from tests.lib.demo_seed import CLASSIC_GROUP, DEMO_INSTANCES, DEMO_VPC, VPC_GROUP
-from tests.lib.module_docs import module_examples
 
 
 def info_task(**args):
@@ -157,12 +156,3 @@ def test_converges_under_50_percent_throttling(run_tasks, admin):
     assert any(call['code'] == 'Throttling' for call in admin.calls(since=mark))
     assert run.last['security_groups'] == expected
     assert len(expected) == len(seeded) + 1
-
-
-def test_examples_run(run_tasks):
-    run = run_tasks(module_examples('sg_info'))
-    assert run.rc == 0, run
-    vpc_groups, default_group, classic = (result['security_groups'] for result in run.results)
-    assert ids(vpc_groups) == [VPC_GROUP]
-    assert default_group[0]['members']['instances'] and 'referencing_security_groups' in default_group[0]
-    assert ids(classic) == [CLASSIC_GROUP]

@@ -102,10 +102,15 @@ def test_module_examples_run_against_the_emulator(run_tasks, admin, ecs):
     redis = ecs.group_by_name('redis', DEMO_VPC)['SecurityGroupId']
     assert summary(ecs.rules(redis)) == {
         ('ingress', 'TCP', '6379/6379', '0.0.0.0/0', 'Drop', 100, 'intranet'): 'Nobody else reaches Redis',
-        ('ingress', 'TCP', '6379/6379', web, 'Accept', 1, 'intranet'): 'Web tier reaches Redis'}
+        ('ingress', 'TCP', '6379/6379', web, 'Accept', 1, 'intranet'): 'Web tier reaches Redis',
+        ('egress', 'UDP', '53/53', '100.100.2.136/32', 'Accept', 1, 'intranet'): ''}
     web_rules = summary(ecs.rules(web))
     assert ('ingress', 'TCP', '443/443', '0.0.0.0/0', 'Accept', 1, 'intranet') in web_rules
-    assert ('ingress', 'TCP', '80/80', '0.0.0.0/0', 'Accept', 1, 'intranet') not in web_rules  # the last example
+    assert ('ingress', 'TCP', '80/80', '0.0.0.0/0', 'Accept', 1, 'intranet') in web_rules
+    assert ('ingress', 'TCP', '22/22', '0.0.0.0/0', 'Accept', 1, 'intranet') not in web_rules
+    # The alibaba.alicloud-keyed example added the egress rule only; its ingress rule was already there.
+    assert ('egress', 'UDP', '53/53', '100.100.2.136/32', 'Accept', 1, 'intranet') in summary(ecs.rules(redis))
+    assert run.results[-1]['changed'] is False  # the amazon.aws-keyed rule is the same rule as the first example's
     assert ('egress', 'UDP', '53/53', PREFIX_LIST, 'Accept', 1, 'intranet') in web_rules
     assert ('egress', 'TCP', '8000/8100', '::/0', 'Accept', 1, 'intranet') in web_rules
     assert summary(ecs.rules(CLASSIC_GROUP)) == {('ingress', 'TCP', '22/22', '203.0.113.0/24', 'Accept', 1, 'internet'): ''}

@@ -6,7 +6,6 @@ check and diff mode, validation before any call, name lookups."""
 import pytest
 
 from tests.lib.demo_seed import CLASSIC_GROUP, DEMO_VPC, VPC_GROUP
-from tests.lib.module_docs import module_examples
 
 
 def tags_task(**args):
@@ -135,11 +134,3 @@ def test_unknown_or_ambiguous_group_fails_listing_candidates(run_tasks, admin):
     missing = run_tasks([tags_task(security_group=['nope'], tags={'env': 'x'})])
     assert missing.rc != 0 and "no security group with id or name 'nope'" in missing.last['msg']
     assert admin.mutating_calls(since=mark) == []
-
-
-def test_examples_run(run_tasks, ecs):
-    run = run_tasks(module_examples('sg_tags'))
-    assert run.rc == 0, run
-    assert all(result['_status'] == 'ok' for result in run.results)
-    assert ecs.tags(VPC_GROUP) == {}
-    assert ecs.tags(CLASSIC_GROUP) == {'env': 'demo', 'owner': 'platform'}
