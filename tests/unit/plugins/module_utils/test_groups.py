@@ -435,3 +435,41 @@ def test_delete_group_passes_other_errors_on():
 
     with pytest.raises(EcsApiError, match="DependencyViolation"):
         g.delete_group(FakeClient(respond), "sg-1")
+
+
+# Check mode's planned groups: a name that matched nothing stands for a group an earlier task would create.
+
+@pytest.mark.parametrize("ref, error, expected", [
+    pytest.param("web", g.GroupLookupError("none", not_found=True), True, id="missing-name"),
+    pytest.param("sg-0123456789abcdefghij", g.GroupLookupError("none", not_found=True), False, id="missing-id"),
+    pytest.param("web", g.GroupLookupError("two", candidates=["a", "b"]), False, id="ambiguous-name"),
+    pytest.param("web", g.GroupLookupError("wrong vpc"), False, id="other-vpc"),
+])
+def test_plannable(ref, error, expected):
+    assert g.plannable(ref, error) is expected
+
+
+def test_planned_group_is_new_empty_and_marked():
+    group = g.planned_group("web", "vpc-1")
+    assert (group["SecurityGroupId"], group["SecurityGroupName"], group["VpcId"]) == ("planned:web", "web", "vpc-1")
+    assert g.is_planned(group["SecurityGroupId"]) and not g.is_planned("sg-1")
+    assert "check mode assumes it is created earlier in the play" in g.planned_warning("security_group", "web", "vpc-1")
+
+
+def test_find_group_says_not_found():
+    client = FakeClient(lambda action, params: {"SecurityGroups": {"SecurityGroup": []}})
+    with pytest.raises(g.GroupLookupError) as raised:
+        g.find_group(client, "web", "vpc-1")
+    assert raised.value.not_found
+
+
+def test_find_groups_asks_missing_for_a_name_that_matched_nothing():
+    client = FakeClient(lambda action, params: {"SecurityGroups": {"SecurityGroup": []}})
+    found = g.find_groups(client, ["web"], "vpc-1", missing=lambda ref, error: g.planned_group(ref, "vpc-1"))
+    assert [group["SecurityGroupId"] for group in found] == ["planned:web"]
+
+
+@pytest.mark.parametrize("group_id, name, label", [
+    ("sg-1", "web", "web (sg-1)"), ("sg-1", "", "sg-1"), ("sg-1", "sg-1", "sg-1"), ("planned:web", "web", "web (planned:web)")])
+def test_group_label(group_id, name, label):
+    assert g.group_label(group_id, name) == label

@@ -7,13 +7,22 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
+    has_owner,
     needs_group_type,
+    parse_declared,
     peer_group_refs,
     plan_calls,
     resolver,
     rules_after,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RuleContext, parse_rules, plan_rules, rules_from_permissions
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
+    RuleContext,
+    RuleError,
+    parse_rules,
+    plan_rules,
+    render_rule,
+    rules_from_permissions,
+)
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples import GROUP_ID, VPC, WEB_ID, permission, rule
 
 
@@ -25,6 +34,11 @@ from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples impo
     pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_account="123")], [], id="other-account"),
     pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_id="123")], [], id="other-account-id"),
     pytest.param(["junk", rule(protocol="tcp", ports=80, group="")], [], id="junk-and-blank"),
+    pytest.param([{"ip_protocol": "tcp", "port_range": "80/80", "source_group_id": "web"},
+                  {"proto": "tcp", "ports": ["81"], "group_name": "app"}, {"proto": "tcp", "ports": ["82"], "group_id": "db"}],
+                 ["web", "app", "db"], id="anchor-keys"),
+    pytest.param([{"ip_protocol": "tcp", "source_group_id": "sg-x", "source_group_owner_account": "partner"}], [],
+                 id="anchor-owner-other-account"),
 ])
 def test_peer_group_refs(declared_rules, refs):
     assert peer_group_refs(declared_rules) == refs
@@ -55,6 +69,33 @@ GROUPS = [
 ])
 def test_resolver_finds(ref, expected):
     assert resolver(GROUPS, VPC)(ref) == expected
+
+
+def test_resolver_plans_a_missing_name_when_told_to_but_never_an_id_or_an_ambiguous_name():
+    planned = resolver(GROUPS, VPC, missing=lambda name: "planned:" + name)
+    assert planned("new-tier") == "planned:new-tier"
+    with pytest.raises(LookupError):
+        planned("sg-doesnotexist")
+    with pytest.raises(LookupError):
+        planned("twin")
+
+
+def test_has_owner_sees_every_owner_key():
+    assert has_owner([{"group": "sg-x", "dest_group_owner_id": "1"}])
+    assert not has_owner([{"group": "web"}, "junk"])
+
+
+def test_parse_declared_labels_each_option_and_joins_problems():
+    context = RuleContext(group_id=GROUP_ID, resolve_group=lambda ref: ref)
+    parsed = parse_declared([("rules", [{"protocol": "tcp", "ports": ["80"], "cidr": ["0.0.0.0/0"]}]),
+                             ("rules_egress", [{"direction": "egress", "proto": "-1", "cidr_ip": ["0.0.0.0/0"]}])], context)
+    assert [render_rule(item) for item in parsed.rules] == ["ingress accept tcp 80/80 from 0.0.0.0/0 (intranet) priority 1",
+                                                             "egress accept all to 0.0.0.0/0 (intranet) priority 1"]
+    with pytest.raises(RuleError) as raised:
+        parse_declared([("rules", [{"ports": ["80"], "cidr": ["0.0.0.0/0"]}]),
+                        ("rules_egress", [{"direction": "egress", "protocol": "tcp", "ports": ["70000"], "cidr": ["0.0.0.0/0"]}])],
+                       context)
+    assert [problem.split(" ", 1)[0] for problem in raised.value.problems] == ["rules[0]", "rules_egress[0]"]
 
 
 @pytest.mark.parametrize("ref, fragments", [
