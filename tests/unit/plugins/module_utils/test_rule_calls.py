@@ -89,8 +89,10 @@ def test_parse_declared_labels_each_option_and_joins_problems():
     context = RuleContext(group_id=GROUP_ID, resolve_group=lambda ref: ref)
     parsed = parse_declared([("rules", [{"protocol": "tcp", "ports": ["80"], "cidr": ["0.0.0.0/0"]}]),
                              ("rules_egress", [{"direction": "egress", "proto": "-1", "cidr_ip": ["0.0.0.0/0"]}])], context)
-    assert [render_rule(item) for item in parsed.rules] == ["ingress accept tcp 80/80 from 0.0.0.0/0 (intranet) priority 1",
-                                                             "egress accept all to 0.0.0.0/0 (intranet) priority 1"]
+    assert [render_rule(item) for item in parsed.rules] == [
+        "ingress accept tcp 80/80 from 0.0.0.0/0 (intranet) priority 1",
+        "egress accept all to 0.0.0.0/0 (intranet) priority 1",
+    ]
     with pytest.raises(RuleError) as raised:
         parse_declared([("rules", [{"ports": ["80"], "cidr": ["0.0.0.0/0"]}]),
                         ("rules_egress", [{"direction": "egress", "protocol": "tcp", "ports": ["70000"], "cidr": ["0.0.0.0/0"]}])],

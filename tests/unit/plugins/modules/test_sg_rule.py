@@ -136,9 +136,9 @@ def _code_spec(options):
 
 def test_documented_options_match_the_argument_spec():
     documented = _doc_spec(yaml.safe_load(sg_rule.DOCUMENTATION)["options"])
+    documented_names = ("security_group", "vpc_id", "rules", "rules_egress", "purge_rules", "purge_rules_egress", "state", "rule_quota")
     module_options = dict((name, option) for name, option in sg_rule.SecurityGroupRuleModule.define_module()["argument_spec"].items()
-                          if name in ("security_group", "vpc_id", "rules", "rules_egress", "purge_rules", "purge_rules_egress", "state",
-                                       "rule_quota"))
+                          if name in documented_names)
     assert documented == _code_spec(module_options)
 
 
