@@ -108,10 +108,14 @@ def unknown_group_endpoint(group_id, name=""):
     return Endpoint(KIND_GROUP, group_id, name or "", "", None, (group_id,), (), "")
 
 
-def cidr_endpoint(text):
-    """A CIDR block or an address (a /32 or /128). ValueError when it is neither."""
+def cidr_endpoint(text, path=None):
+    """A CIDR block or an address (a /32 or /128). ValueError when it is neither.
+
+    ``path`` (``internet`` or ``intranet``) says how the traffic arrives; by default private blocks (RFC 1918,
+    100.64.0.0/10, fc00::/7) come over the intranet and all others over the Internet. Classic groups need it: a
+    0.0.0.0/0 intranet rule there admits the shared intranet."""
     network = ipaddress.ip_network(text.strip(), strict=False)
-    return Endpoint(KIND_CIDR, network.compressed, network.compressed, "", None, (), (), network.compressed)
+    return Endpoint(KIND_CIDR, network.compressed, network.compressed, "", path, (), (), network.compressed)
 
 
 def prefix_list_endpoint(prefix_list_id, name=""):
@@ -335,8 +339,9 @@ def evaluate(source, destination, protocol, port, groups, prefix_lists=None, ip_
         ip_version = 6
     if protocol not in PORTED_PROTOCOLS:
         port = None
-    over_internet = source.kind == KIND_INTERNET or (
-        source.kind == KIND_CIDR and not is_private_network(source.network))
+    over_internet = source.kind == KIND_INTERNET
+    if source.kind == KIND_CIDR:
+        over_internet = source.network_type == "internet" if source.network_type else not is_private_network(source.network)
     traffic = _Traffic(protocol, port, ip_version, over_internet)
     notes = []
     egress = None
@@ -407,11 +412,19 @@ def explain(answer):
     for decision in (answer.egress, answer.ingress):
         if decision is None:
             continue
-        rule = decision.rule
-        by = "%s rule %s of %s, priority %d" % (rule.policy, rule.rule_id or rule.peer, _group_label(decision.group),
-                                                rule.priority) if rule is not None else decision.reason
-        parts.append("%s: %s" % (decision.direction, by))
+        parts.append("%s: %s" % (decision.direction, describe_decision(decision)))
     return "; ".join(parts)
+
+
+def describe_decision(decision):
+    """``accept rule sgr-... of redis (sg-...), priority 1, tcp 6379/6379 from web "why"``, or the default's reason."""
+    rule = decision.rule
+    if rule is None:
+        return decision.reason
+    text = "%s rule %s of %s, priority %d, %s %s %s %s" % (
+        rule.policy, rule.rule_id or "(no id)", _group_label(decision.group), rule.priority, rule.protocol.lower(),
+        rule.port_range, "to" if rule.direction == EGRESS else "from", rule.peer_name or rule.peer)
+    return text + (' "%s"' % rule.description if rule.description else "")
 
 
 def _group_label(group):
@@ -482,19 +495,26 @@ def _boundaries(rules, protocol):
     return sorted(points)
 
 
-def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_version=4):
+def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_version=4, within=None):
     """The port intervals ``[(first, last), ...]`` on which ``source`` reaches ``destination`` over ``protocol``
-    (tcp or udp), evaluated once per interval on which no rule changes: exact, not sampled."""
+    (tcp or udp), evaluated once per interval on which no rule changes: exact, not sampled.
+
+    ``within``: only ports these rules cover (of ``protocol`` or ALL), e.g. the rules that name a peer."""
     groups_by_id = groups if isinstance(groups, dict) else OrderedDict((group.group_id, group) for group in groups)
     rules = []
     for endpoint in (source, destination):
         for group_id in endpoint.group_ids:
             if group_id in groups_by_id:
                 rules.extend(groups_by_id[group_id].rules)
-    points = _boundaries(rules, protocol.upper())
+    points = _boundaries(rules + list(within or []), protocol.upper())
+    spans = None
+    if within is not None:
+        spans = [port_span(rule) for rule in within if rule.protocol in (protocol.upper(), "ALL")]
     intervals = []
     for index, first in enumerate(points):
         last = points[index + 1] - 1 if index + 1 < len(points) else MAX_PORT
+        if spans is not None and not any(low <= first <= high for low, high in spans):
+            continue
         answer = evaluate(source, destination, protocol, first, groups_by_id, prefix_lists, ip_version)
         if answer.reachable:
             if intervals and intervals[-1][1] == first - 1:
@@ -504,14 +524,21 @@ def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_v
     return intervals
 
 
-def describe_reach(source, destination, groups, prefix_lists=None, protocols=("TCP", "UDP", "ICMP", "GRE"), ip_version=4):
+def describe_reach(source, destination, groups, prefix_lists=None, protocols=("TCP", "UDP", "ICMP", "GRE"), ip_version=4,
+                   within=None):
     """What ``source`` may use to reach ``destination``: ``["tcp 22", "tcp 8000-8080", "icmp"]``, or
-    ``["all protocols"]`` when every protocol and port gets through; ``[]`` when nothing does."""
+    ``["all protocols"]`` when every protocol and port gets through; ``[]`` when nothing does.
+
+    ``within``: only what these rules cover (the audit map labels an edge with what the rules naming a peer grant)."""
     parts = []
     complete = True
+    if within is not None:
+        named = set(rule.protocol for rule in within)
+        protocols = [protocol for protocol in protocols if protocol in named or "ALL" in named]
+        complete = "ALL" in named
     for protocol in protocols:
         if protocol in PORTED_PROTOCOLS:
-            intervals = reached_ports(source, destination, protocol, groups, prefix_lists, ip_version)
+            intervals = reached_ports(source, destination, protocol, groups, prefix_lists, ip_version, within)
             if intervals != [(MIN_PORT, MAX_PORT)]:
                 complete = False
             for first, last in intervals:
@@ -530,11 +557,92 @@ def describe_reach(source, destination, groups, prefix_lists=None, protocols=("T
 
 
 def merge_port_labels(parts):
-    """``["tcp 22", "tcp 80"]`` -> ``["tcp 22, 80"]``: one entry per protocol, ports in order."""
+    """``["tcp 22", "tcp 80, 443"]`` -> ``["tcp 22, 80, 443"]``: one entry per protocol, ports in order, once."""
     merged = OrderedDict()
     for part in parts:
         protocol, _sep, ports = part.partition(" ")
         merged.setdefault(protocol, [])
-        if ports:
-            merged[protocol].append(ports)
+        for port in ports.split(", ") if ports else ():
+            if port not in merged[protocol]:
+                merged[protocol].append(port)
     return ["%s %s" % (protocol, ", ".join(ports)) if ports else protocol for protocol, ports in merged.items()]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# References as users write them, and endpoints from API items
+
+REF_INTERNET = "internet"
+REF_CIDR = "cidr"
+REF_INSTANCE = "instance"
+REF_ENI = "eni"
+REF_GROUP = "group"
+REF_NAME = "name"
+
+ALLOWED_REFERENCES = ("an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), the name of "
+                      "a group or an instance, a CIDR block or an address, or internet")
+ALLOWED_DESTINATIONS = "an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), or the name of a group or an instance"
+
+
+def parse_reference(text):
+    """``(kind, value)`` of a source or destination as written; ValueError when it is empty or not a string."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("is empty")
+    value = text.strip()
+    if value.lower() == REF_INTERNET:
+        return REF_INTERNET, REF_INTERNET
+    if value.startswith("i-"):
+        return REF_INSTANCE, value
+    if value.startswith("eni-"):
+        return REF_ENI, value
+    if value.startswith("sg-"):
+        return REF_GROUP, value
+    try:
+        return REF_CIDR, ipaddress.ip_network(value, strict=False).compressed
+    except ValueError:
+        pass
+    if value[0].isdigit() or ":" in value:
+        raise ValueError("is not a valid address or CIDR block")
+    return REF_NAME, value
+
+
+def _api_list(item, path):
+    node = item
+    for part in path.split("."):
+        node = (node or {}).get(part)
+    if isinstance(node, str):
+        return [node]
+    return list(node or [])
+
+
+def endpoint_from_instance(item):
+    """An instance of DescribeInstances: its primary interface's groups and its private addresses."""
+    addresses = _api_list(item, "VpcAttributes.PrivateIpAddress.IpAddress") or _api_list(item, "InnerIpAddress.IpAddress")
+    vpc_id = (item.get("VpcAttributes") or {}).get("VpcId") or ""
+    network_type = (item.get("InstanceNetworkType") or ("vpc" if vpc_id else "classic")).lower()
+    return member_endpoint(KIND_INSTANCE, item.get("InstanceId"), item.get("InstanceName"), vpc_id, network_type,
+                           _api_list(item, "SecurityGroupIds.SecurityGroupId"), addresses)
+
+
+def endpoint_from_interface(item):
+    """A network interface of DescribeNetworkInterfaces (ENIs exist only in VPCs)."""
+    addresses = [item.get("PrivateIpAddress")] + [entry.get("PrivateIpAddress") for entry in
+                                                  _api_list(item, "PrivateIpSets.PrivateIpSet") if isinstance(entry, dict)]
+    addresses += [entry.get("Ipv6Address") for entry in _api_list(item, "Ipv6Sets.Ipv6Set") if isinstance(entry, dict)]
+    return member_endpoint(KIND_ENI, item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), item.get("VpcId"),
+                           "vpc", _api_list(item, "SecurityGroupIds.SecurityGroupId"), list(dict.fromkeys(addresses)))
+
+
+def members_of(instances, interfaces):
+    """The endpoints of a group's members: its instances, and the interfaces that are not an instance's primary one
+    (a primary interface carries its instance's groups)."""
+    endpoints = [endpoint_from_instance(item) for item in instances]
+    for item in interfaces:
+        # DescribeInstances with the same group filter lists the instance of an attached primary interface.
+        if item.get("Type") == "Primary" and item.get("InstanceId"):
+            continue
+        endpoints.append(endpoint_from_interface(item))
+    return endpoints
+
+
+ReachGroup = namedtuple("ReachGroup", ["group_id", "name", "vpc_id", "group_type", "inner_access_policy", "rules"])
+ReachGroup.__doc__ = """A group as the evaluation needs it (``_audit.AuditGroup`` serves as well)."""
