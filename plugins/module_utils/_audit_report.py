@@ -46,9 +46,11 @@ MapEdge = namedtuple("MapEdge", ["source", "target", "label", "inner"])
 
 # Line breaks of any kind (CommonMark ends lines at \n and \r; Unicode adds more) and other control characters.
 _BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
-# ASCII punctuation with a meaning somewhere in CommonMark or GFM (emphasis, code, links, images, autolinks,
-# HTML, entities, tables, headings, lists, strikethrough); CommonMark lets a backslash escape each of them.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:&@=$%^])")
+# ASCII punctuation with a meaning inside a line in CommonMark or GFM (emphasis, code, links, images, autolinks
+# such as http: and www., HTML, entities, table cells, closing heading marks, strikethrough, math); CommonMark
+# lets a backslash escape each of them. Marks that matter only at the start of a line (-, +, =, 1.) need none:
+# a value never starts a line, every template puts text before it.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#.!|<>~:&@$])")
 
 
 def md_text(value):
@@ -86,7 +88,7 @@ def markdown_table(header, rows):
 # Past this many groups in one VPC a graph is no longer readable: the report gives the matrix table alone.
 MAP_MAX_GROUPS = 25
 # More CIDR peers of one kind than this in a chart are drawn as one node of that kind.
-MAP_MAX_CIDR_NODES = 4
+MAP_MAX_CIDR_NODES = 8
 
 
 class _NodeIds:

@@ -538,17 +538,17 @@ def test_one_map_per_vpc_and_a_matrix_beside_each():
     assert text.count("```mermaid\nflowchart LR\n") == 2
     assert text.count("Who may reach whom (rows reach columns):") == 2
     assert "| web | all \\(members reach each other\\) | tcp 6379 |" in text
-    assert "| 0\\.0\\.0\\.0/0 | tcp 80, 443 | \\- |" in text
+    assert "| 0\\.0\\.0\\.0/0 | tcp 80, 443 | - |" in text
 
 
 def test_cidr_nodes_merge_by_kind_with_their_ports():
-    specs = ["tcp %d 198.51.100.%d/32" % (80 + index, index) for index in range(6)] + ["tcp 22 172.16.9.0/24",
-                                                                                       "tcp 23 172.16.8.0/24"]
+    specs = ["tcp %d 198.51.100.%d/32" % (80 + index, index) for index in range(10)] + ["tcp 22 172.16.9.0/24",
+                                                                                        "tcp 23 172.16.8.0/24"]
     nodes, edges = r.vpc_maps([group(specs, name="web", group_id="sg-web", policy="drop")])[0][2:]
     labels = labelled_edges(nodes, edges)
     internet = [edge for edge in labels if edge[0].startswith("Internet CIDRs: ")]
-    assert internet == [(internet[0][0], "web", "tcp 80, 81, 82, 83, 84, 85", False)]
-    assert internet[0][0].endswith(" and 0 more") is False and "198.51.100.0/32" in internet[0][0]
+    assert internet == [(internet[0][0], "web", "tcp 80, 81, 82, 83, 84, 85, 86, 87, 88, 89", False)]
+    assert internet[0][0].startswith("Internet CIDRs: 198.51.100.0/32, ") and internet[0][0].endswith(" and 4 more")
     assert ("172.16.9.0/24", "web", "tcp 22", False) in labels  # two intranet CIDRs stay apart
 
 
@@ -580,8 +580,7 @@ def test_past_the_readable_size_the_report_gives_the_matrix_alone():
     assert "30 groups are more than a map can show readably (25)" in text
     header = [line for line in text.split("\n") if line.startswith("| from")][0]
     assert unescaped_pipes(header) == 1 + 1 + 30
-    assert "| tier\\-01 | \\- | \\- | \\- | tcp 8002 |" not in text  # tier-01 reaches tier-00 (8001 is tier-00's rule)
-    row = [line for line in text.split("\n") if line.startswith("| tier\\-01 |")][0]
+    row = [line for line in text.split("\n") if line.startswith("| tier-01 |")][0]
     assert row.split(" | ")[1] == "tcp 8001"
 
 
