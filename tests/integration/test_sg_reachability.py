@@ -6,11 +6,16 @@ the matrix and its agreement with sg_audit's map, exact request counts, check mo
 and the EXAMPLES on the demo seed."""
 
 import json
+import os
 
 import pytest
 
+from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
 from tests.lib.demo_seed import CLASSIC_GROUP, CLASSIC_INSTANCE, DEMO_VPC, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1, WEB_2
 from tests.lib.module_docs import module_examples
+
+WEB_REDIS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks',
+                         'web_redis.yml')
 
 
 def reach_task(**args):
@@ -198,3 +203,37 @@ def test_examples_run(run_tasks, admin):
     assert run.rc == 0, run
     assert len(run.results) == len(tasks)
     assert admin.mutating_calls(since=mark) == []
+
+
+def test_web_redis_playbook_states_the_guides_intent_and_the_gate_catches_a_shortcut(runner, emulator, ecs, tmp_path):
+    env = {'ALICLOUD_ACCESS_KEY': DEMO_ACCESS_KEY, 'ALICLOUD_SECRET_KEY': DEMO_SECRET_KEY, 'ALICLOUD_REGION': DEMO_REGION,
+           'ALICLOUD_ECS_ENDPOINT': emulator.endpoint}
+    extra_vars = {'web_redis_audit_report': str(tmp_path / 'audit.md')}
+    run = runner.run_playbook(WEB_REDIS, env=env, extra_vars=extra_vars)
+    assert run.rc == 0, run.stdout[-3000:]
+    gate = [entry['result'] for entry in run.results if entry['task'].startswith("The guide's intent holds")]
+    assert [intent['holds'] for intent in gate[0]['intents']] == [True] * 4
+    assert [(intent['source'], intent['reachable']) for intent in gate[0]['intents']] == [
+        ('demo-web', True), ('internet', False), ('172.16.0.0/12', False), ('demo-redis', False)]
+    shown = [entry['result'] for entry in run.results if entry['task'] == 'Show the intent as evaluated'][0]
+    lines = [item['msg'] for item in shown['results']]
+    assert lines[0].startswith('intent: demo-web -> demo-redis tcp 6379 reachable: holds (accept rule of demo-redis')
+
+    # Someone opens Redis to the whole intranet "for a moment": the next run stops at the gate and names the rule.
+    redis = ecs.group_by_name('demo-redis', DEMO_VPC)['SecurityGroupId']
+    ecs.call('AuthorizeSecurityGroup', SecurityGroupId=redis, Permissions=[
+        {'IpProtocol': 'tcp', 'PortRange': '6379/6379', 'SourceCidrIp': '172.16.0.0/12', 'Priority': 1,
+         'Description': 'temporary shortcut'}])
+    shortcut = [rule['SecurityGroupRuleId'] for rule in ecs.rules(redis) if rule['Description'] == 'temporary shortcut'][0]
+    run = runner.run_playbook(WEB_REDIS, env=env, extra_vars=extra_vars)
+    assert run.rc != 0
+    failed = [entry for entry in run.results if entry['status'] == 'failed']
+    assert [entry['task'] for entry in failed] == [gate_task_name(run)]
+    message = failed[0]['result']['msg']
+    assert message.startswith('1 of 4 intents do not hold: expect[2] expects not reachable, but 172.16.0.0/12 -> redis-1')
+    assert 'accept rule %s of demo-redis (%s), priority 1' % (shortcut, redis) in message
+    assert '"temporary shortcut"' in message
+
+
+def gate_task_name(run):
+    return [entry['task'] for entry in run.results if entry['task'].startswith("The guide's intent holds")][0]
