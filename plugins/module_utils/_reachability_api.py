@@ -52,7 +52,7 @@ class ReachabilityQuery:
 
     # -- validation (no I/O) ------------------------------------------------------------------------------
 
-    def _reference(self, option, text, problems, destination=False):
+    def _reference(self, option, text, problems, destination=False, protocol=None):
         try:
             kind, value = ra.parse_reference(text)
         except ValueError as error:
@@ -63,7 +63,7 @@ class ReachabilityQuery:
             return None
         if kind == ra.REF_CIDR:
             version = ipaddress.ip_network(value).version
-            wanted = self._ip_version(self.params["protocol"])
+            wanted = self._ip_version(protocol or self.params["protocol"])
             if version != wanted:
                 problems.append("%s is %r, an IPv%d block, but the traffic is IPv%d; allowed: a CIDR block of ip_version %d "
                                 "(icmpv6 is IPv6)" % (option, text, version, wanted, wanted))
@@ -102,7 +102,7 @@ class ReachabilityQuery:
             self._reference("matrix[%d]" % index, entry, problems)
         for index, intent in enumerate(params["expect"] or []):
             label = "expect[%d]" % index
-            self._reference(label + ".source", intent["source"], problems)
+            self._reference(label + ".source", intent["source"], problems, protocol=intent["protocol"])
             self._reference(label + ".destination", intent["destination"], problems, destination=True)
             self._ports(label + ".port", intent["protocol"], [intent["port"]], problems)
         for list_id, entries in (params["prefix_lists"] or {}).items():
@@ -171,6 +171,15 @@ class ReachabilityQuery:
             if value in found:
                 raw_groups[value] = found[value]
                 self.endpoints[key] = [self._group_member(found[value])]
+                continue
+            # A name may look like an id ("sg-web"): as in every group lookup of the collection, try the name next.
+            named = groups_named(client, value, self.params["vpc_id"])
+            if len(named) == 1:
+                raw_groups[named[0]["SecurityGroupId"]] = named[0]
+                self.endpoints[key] = [self._group_member(named[0])]
+            elif len(named) > 1:
+                error = ambiguous_name_error(value, self.params["vpc_id"], named)
+                raise ReachabilityLookupError("%s: %s" % (self.refs[key][0], error), error.candidates)
             elif key in self.destination_refs or self.refs[key][0].startswith("matrix"):
                 raise self._missing(key, "security group")
             else:

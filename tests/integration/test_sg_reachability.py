@@ -237,3 +237,15 @@ def test_web_redis_playbook_states_the_guides_intent_and_the_gate_catches_a_shor
 
 def gate_task_name(run):
     return [entry['task'] for entry in run.results if entry['task'].startswith("The guide's intent holds")][0]
+
+
+def test_another_accounts_group_matches_by_id(run_tasks, ecs, tiers):
+    other = 'sg-otheraccount000000001'
+    ecs.call('AuthorizeSecurityGroup', SecurityGroupId=tiers.redis, Permissions=[
+        {'IpProtocol': 'tcp', 'PortRange': '6379/6379', 'SourceGroupId': other, 'SourceGroupOwnerAccount': '1111222233334444',
+         'Description': 'partner cache clients'}])
+    rule_id = tiers.rule_id(tiers.redis, SourceGroupId=other)
+    row = run_ok(run_tasks, source=other, destination=REDIS_1, port=6379)['reachability'][0]
+    assert (row['reachable'], row['decided_by']['rule_id'], row['source']['kind']) == (True, rule_id, 'group')
+    # Its egress rules cannot be read from this account: said, not guessed.
+    assert row['egress']['default'] == 'not_evaluated'
