@@ -57,7 +57,6 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     INGRESS,
     MAX_PORT,
     MIN_PORT,
-    PEER_CIDR,
     PEER_GROUP,
     PEER_PREFIX_LIST,
     PORTED_PROTOCOLS,

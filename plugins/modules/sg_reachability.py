@@ -29,7 +29,7 @@ description:
     its members (any member when it has none); a CIDR block is traffic from every address of the block, not from
     group members; C(internet) is traffic from any Internet address. A rule that needs what a side does not say
     (an address, a source port, unknown prefix-list entries) does not match, and the answer's C(notes) name it."
-  - Only security groups are evaluated: whether a route exists (public IP, EIP, NAT, peering) is not.
+  - Only security groups are evaluated; whether a route exists (public IP, EIP, NAT, peering) is not.
   - "Requests: DescribeInstances (100 ids per call) for instances, DescribeNetworkInterfaces (100 ids per call)
     for network interfaces, one DescribeSecurityGroups per 100 groups plus one per group or instance given by
     name, two member reads (DescribeInstances, DescribeNetworkInterfaces) per destination group, and one
@@ -75,8 +75,8 @@ options:
     type: str
   prefix_lists:
     description:
-      - Entries of prefix lists that rules name, as C({pl-id: [CIDR, ...]}). A prefix-list rule whose entries are
-        not given matches only traffic from that prefix list.
+      - Entries of prefix lists that rules name, a list of CIDR blocks per prefix list id (C(pl-...)). A prefix-list
+        rule whose entries are not given matches only traffic from that prefix list.
     type: dict
   matrix:
     description:

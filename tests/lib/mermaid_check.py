@@ -19,7 +19,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MERMAID_DIR = os.path.join(HERE, 'mermaid')
 
 
-
 def _node_modules():
     """CLOUDWALL_MERMAID_MODULES, else build/mermaid/node_modules of the repository (also from its build tree)."""
     if os.environ.get('CLOUDWALL_MERMAID_MODULES'):
