@@ -300,8 +300,8 @@ def _decide(local, peer, direction, traffic, groups_by_id, prefix_lists, notes):
     candidates.sort(key=lambda item: item[:3])
     for _order, _group_index, _rule_index, group, rule in candidates:
         if rule_matches(rule, group, local, peer, traffic, prefix_lists, notes):
-            return Decision(rule.policy == "accept", direction, group, rule, None,
-                            "%s rule of %s, priority %d" % (rule.policy, _named(group.name, group.group_id), rule.priority))
+            decision = Decision(rule.policy == "accept", direction, group, rule, None, "")
+            return decision._replace(reason=describe_decision(decision))
     enterprise = any(group.group_type == "enterprise" for group in local_groups)
     if direction == EGRESS:
         if enterprise:

@@ -217,7 +217,8 @@ def test_web_redis_playbook_states_the_guides_intent_and_the_gate_catches_a_shor
         ('demo-web', True), ('internet', False), ('172.16.0.0/12', False), ('demo-redis', False)]
     shown = [entry['result'] for entry in run.results if entry['task'] == 'Show the intent as evaluated'][0]
     lines = [item['msg'] for item in shown['results']]
-    assert lines[0].startswith('intent: demo-web -> demo-redis tcp 6379 reachable: holds (accept rule of demo-redis')
+    assert lines[0].startswith('intent: demo-web -> demo-redis tcp 6379 reachable: holds (accept rule sgr-')
+    assert lines[0].endswith('priority 1, tcp 6379/6379 from demo-web "Web tier reaches Redis")')
 
     # Someone opens Redis to the whole intranet "for a moment": the next run stops at the gate and names the rule.
     redis = ecs.group_by_name('demo-redis', DEMO_VPC)['SecurityGroupId']
