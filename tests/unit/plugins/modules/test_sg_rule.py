@@ -383,18 +383,25 @@ def test_failure_of_the_first_call_reports_nothing_applied(ecs, run_rules_failin
 
 
 @pytest.mark.parametrize("retried", [pytest.param(True, id="retried-so-first-attempt-went-through"),
-                                     pytest.param(False, id="first-attempt")])
-def test_revoke_of_rules_already_gone(ecs, run_rules, retried):
+                                     pytest.param(False, id="another-writer-got-there-first")])
+def test_revoke_of_rules_already_gone_is_done(ecs, run_rules, retried):
+    # A rule that is already gone is the declared end state, whether the first answer was lost or not.
     seed(ecs, permissions=[permission("sgr-22", 22)])
     if retried:
         # The first answer is lost (a 5xx), the retry finds the rule gone.
         ecs.fail("RevokeSecurityGroup", "ServiceUnavailable", http_status=503, times=1)
     ecs.fail("RevokeSecurityGroup", "InvalidSecurityGroupRuleId.NotFound", "gone", http_status=404, times=1)
     result = run_rules(state="absent", rules=[tcp(22, cidr="0.0.0.0/0")])
-    if retried:
-        assert result.get("failed") is None and result["changed"] is True
-    else:
-        assert result["failed"] is True and result["not_applied"]
+    assert result.get("failed") is None and result["changed"] is True
+    assert ecs.count("RevokeSecurityGroup") == (2 if retried else 1)
+
+
+def test_a_write_refused_for_another_reason_still_fails(ecs, run_rules_failing):
+    seed(ecs, permissions=[permission("sgr-22", 22)])
+    ecs.fail("RevokeSecurityGroup", "InvalidSecurityGroupId.NotFound", "the group is gone", http_status=404)
+    result = run_rules_failing(state="absent", rules=[tcp(22, cidr="0.0.0.0/0")])
+    assert result["not_applied"] == ["revoke ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1"]
+    assert result["error"]["code"] == "InvalidSecurityGroupId.NotFound"
 
 
 def test_id_like_name_falls_back_to_a_name_lookup(ecs, run_rules):
