@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 
-from ansible_collections.cloudwall.alicloud.tests.lib import emulator_harness as harness  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import AdminClient, EcsApi, World, tcp_rule  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.tests.lib.collection_path import collections_path
 from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import DEMO_VPC, DEMO_VSWITCH, VPC_GROUP  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.tests.lib.ecs_reader import EcsReader  # noqa: F401  pylint: disable=unused-import

@@ -28,10 +28,7 @@ from aliyunsdkecs.request.v20140526.DescribeSecurityGroupAttributeRequest import
     DescribeSecurityGroupAttributeRequest,
 )
 
-from bench_common import harness
-
-AdminClient, EcsApi, EmulatorProcess, World, tcp_rule = (harness.AdminClient, harness.EcsApi, harness.EmulatorProcess,
-                                                          harness.World, harness.tcp_rule)
+from bench_common import AdminClient, EcsApi, EmulatorProcess, World, tcp_rule
 
 RULES_PER_GROUP = 200
 PERMISSIONS_PER_CALL = 100

@@ -14,7 +14,6 @@ is not separated from it. Prints a Markdown table and the machine it ran on.
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
 import platform

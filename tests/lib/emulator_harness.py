@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
