@@ -327,16 +327,20 @@ class FakeEcs:
                   "VpcAttributes": {"VpcId": instance["vpc"]}, "SecurityGroupIds": {"SecurityGroupId": list(instance["groups"])}}
                  for instance_id, instance in self.instances.items()
                  if (not ids or instance_id in ids)
-                 and ("SecurityGroupId" not in params or params["SecurityGroupId"] in instance["groups"])]
+                 and ("SecurityGroupId" not in params or params["SecurityGroupId"] in instance["groups"])
+                 and params.get("VpcId", instance["vpc"]) == instance["vpc"]
+                 and params.get("InstanceNetworkType", "vpc" if instance["vpc"] else "classic") == ("vpc" if instance["vpc"] else "classic")]
         return self._wrap(self._page(items, params, "Instances"), "Instances", "Instance")
 
     def DescribeNetworkInterfaces(self, params):
         ids = indexed(params, "NetworkInterfaceId")
-        items = [{"NetworkInterfaceId": eni_id, "Status": "Available", "VpcId": eni["vpc"],
+        # Every ENI of the fake is a secondary one (an instance's primary ENI is the instance itself here).
+        items = [{"NetworkInterfaceId": eni_id, "Status": "Available", "VpcId": eni["vpc"], "Type": "Secondary",
                   "SecurityGroupIds": {"SecurityGroupId": list(eni["groups"])}}
                  for eni_id, eni in self.enis.items()
                  if (not ids or eni_id in ids)
-                 and ("SecurityGroupId" not in params or params["SecurityGroupId"] in eni["groups"])]
+                 and ("SecurityGroupId" not in params or params["SecurityGroupId"] in eni["groups"])
+                 and params.get("VpcId", eni["vpc"]) == eni["vpc"] and params.get("Type", "Secondary") == "Secondary"]
         return self._wrap(self._page(items, params, "NetworkInterfaceSets"), "NetworkInterfaceSets", "NetworkInterfaceSet")
 
     def _target(self, params):
