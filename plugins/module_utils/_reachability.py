@@ -52,6 +52,7 @@ import ipaddress
 from collections import OrderedDict, namedtuple
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import is_private_network, port_span
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     EGRESS,
     INGRESS,
@@ -604,31 +605,22 @@ def parse_reference(text):
     return REF_NAME, value
 
 
-def _api_list(item, path):
-    node = item
-    for part in path.split("."):
-        node = (node or {}).get(part)
-    if isinstance(node, str):
-        return [node]
-    return list(node or [])
-
-
 def endpoint_from_instance(item):
     """An instance of DescribeInstances: its primary interface's groups and its private addresses."""
-    addresses = _api_list(item, "VpcAttributes.PrivateIpAddress.IpAddress") or _api_list(item, "InnerIpAddress.IpAddress")
+    addresses = items_at(item, "VpcAttributes.PrivateIpAddress.IpAddress") or items_at(item, "InnerIpAddress.IpAddress")
     vpc_id = (item.get("VpcAttributes") or {}).get("VpcId") or ""
     network_type = (item.get("InstanceNetworkType") or ("vpc" if vpc_id else "classic")).lower()
     return member_endpoint(KIND_INSTANCE, item.get("InstanceId"), item.get("InstanceName"), vpc_id, network_type,
-                           _api_list(item, "SecurityGroupIds.SecurityGroupId"), addresses)
+                           items_at(item, "SecurityGroupIds.SecurityGroupId"), addresses)
 
 
 def endpoint_from_interface(item):
     """A network interface of DescribeNetworkInterfaces (ENIs exist only in VPCs)."""
     addresses = [item.get("PrivateIpAddress")] + [entry.get("PrivateIpAddress") for entry in
-                                                  _api_list(item, "PrivateIpSets.PrivateIpSet") if isinstance(entry, dict)]
-    addresses += [entry.get("Ipv6Address") for entry in _api_list(item, "Ipv6Sets.Ipv6Set") if isinstance(entry, dict)]
+                                                  items_at(item, "PrivateIpSets.PrivateIpSet") if isinstance(entry, dict)]
+    addresses += [entry.get("Ipv6Address") for entry in items_at(item, "Ipv6Sets.Ipv6Set") if isinstance(entry, dict)]
     return member_endpoint(KIND_ENI, item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), item.get("VpcId"),
-                           "vpc", _api_list(item, "SecurityGroupIds.SecurityGroupId"), list(dict.fromkeys(addresses)))
+                           "vpc", items_at(item, "SecurityGroupIds.SecurityGroupId"), list(dict.fromkeys(addresses)))
 
 
 def members_of(instances, interfaces):

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg_reachability
 short_description: Ask whether A may reach B on a port through Alibaba Cloud ECS security groups, and which rule decides
-version_added: 1.1.0
+version_added: 0.1.0
 description:
   - Answers "can O(source) reach O(destination) on O(port), and which rule decides?" from the rules of every group
     both sides belong to, as ECS evaluates them.

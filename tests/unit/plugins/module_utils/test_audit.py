@@ -8,9 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import re
-import sys
 
 import pytest
 
@@ -18,10 +16,10 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit a
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit_report as r
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _reachability as ra
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
+from ansible_collections.cloudwall.alicloud.tests.lib import mermaid_check
+from ansible_collections.cloudwall.alicloud.tests.lib.mermaid_check import check_chart, mermaid_blocks
 
 VPC = "vpc-1"
-# tests/lib (the Mermaid checks) is found from the collection root.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))))
 
 
 def rule(spec, rule_id="sgr-1", vpc=True):
@@ -480,7 +478,6 @@ def unescaped_pipes(line):
 
 def test_hostile_cloud_values_cannot_forge_the_markdown_report():
     markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is pinned in tests/requirements.txt")
-    from tests.lib.mermaid_check import check_chart, mermaid_blocks  # pylint: disable=import-outside-toplevel
 
     groups, members = hostile_world()
     settings = a.default_settings()
@@ -563,8 +560,6 @@ def fleet(count, per_group=3):
 
 
 def test_thirteen_groups_one_edge_per_pair_and_a_valid_chart():
-    from tests.lib.mermaid_check import check_chart  # pylint: disable=import-outside-toplevel
-
     _vpc, _groups, nodes, edges = r.vpc_maps(fleet(13))[0]
     pairs = [(edge.source, edge.target) for edge in edges]
     assert len(pairs) == len(set(pairs)) == 13 * 3 + 13
@@ -609,8 +604,6 @@ def test_map_edges_agree_with_the_evaluation():
 
 
 def test_mermaid_parser_accepts_the_charts():
-    from tests.lib import mermaid_check  # pylint: disable=import-outside-toplevel
-
     if not mermaid_check.node_parser_available():
         pytest.skip("the Mermaid parser is not installed (tests/lib/mermaid/README.md); the strict check ran instead")
     groups, members = hostile_world()

@@ -13,7 +13,8 @@ import pytest
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit as a
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _reachability as ra
 
-from test_audit import rule  # the compact rule builder of the audit tests (same directory)
+# The compact rule builder of the audit tests.
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.module_utils.test_audit import rule
 
 VPC = "vpc-1"
 
