@@ -267,6 +267,7 @@ matrix:
 """
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit_report import markdown_table
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._reachability_api import (
     PROTOCOL_CHOICES,
@@ -275,7 +276,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._reachability_a
 
 
 class SecurityGroupReachabilityModule(AlicloudModule):
-    represent = "reachability"
+    result_key = "reachability"
 
     @classmethod
     def define_module(cls):
@@ -316,7 +317,7 @@ class SecurityGroupReachabilityModule(AlicloudModule):
         query = ReachabilityQuery(self.params)
         problems = query.validate()
         if problems:
-            self.fail("; ".join(problems))
+            raise ValidationError("; ".join(problems))
         try:
             query.read(self.client)
         except LookupError as error:
