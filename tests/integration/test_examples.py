@@ -18,7 +18,7 @@ import yaml
 from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = ['sg', 'sg_rule', 'sg_membership', 'sg_tags', 'sg_info', 'sg_audit']
+MODULES = ['sg', 'sg_rule', 'sg_membership', 'sg_tags', 'sg_info', 'sg_audit', 'sg_reachability']
 ROLES = ['tier_access', 'public_service', 'port_deny', 'sg_cleanup']
 MARKER = 'example-runner: %s, run %d'
 YAML_BLOCK = re.compile(r'^```yaml\n(.*?)^```', re.M | re.S)
