@@ -329,11 +329,16 @@ def test_json_report_and_check_mode(run_tasks, admin, world, tmp_path):
     assert admin.mutating_calls(since=mark) == []
 
 
-def test_no_group_selected_gives_an_empty_report(run_tasks, tmp_path):
+def test_no_group_selected_gives_an_empty_report_and_fails_a_gate_unless_allowed(run_tasks, tmp_path):
     report = tmp_path / 'empty.md'
-    run = run_tasks([{'cloudwall.alicloud.sg_audit': {'name': 'no-such-group', 'report_path': str(report),
-                                                      'fail_on': 'low'}}])
+    audit = {'name': 'no-such-group', 'report_path': str(report), 'fail_on': 'low'}
+    run = run_tasks([{'ignore_errors': True, 'cloudwall.alicloud.sg_audit': audit},
+                     {'cloudwall.alicloud.sg_audit': dict(audit, allow_empty=True)}])
     assert run.rc == 0, run
+    # An audit gate that checks nothing does not pass; the message says which filters matched nothing.
+    gate = run.results[0]
+    assert gate['_status'] == 'failed'
+    assert 'no security group matches the selection (name="no-such-group")' in gate['msg'] and 'allow_empty' in gate['msg']
     assert run.last['findings'] == [] and run.last['summary']['groups_audited'] == 0
     assert 'No group matched the selection.' in report.read_text(encoding='utf-8')
 

@@ -219,9 +219,11 @@ def test_check_mode_predicts_the_real_run_and_writes_nothing(run_tasks, admin, e
     assert admin.mutating_calls(since=mark) == []
     assert ecs.instance_groups(REDIS_1) == [VPC_GROUP]
     assert predicted.last['changed'] is True
+    # Groups as people know them: name (id).
+    redis_label, default_label = 'redis-tier (%s)' % redis_tier, 'default-vpc (%s)' % VPC_GROUP
     assert predicted.last['diff'] == {
-        'before': {WEB_1: [VPC_GROUP], REDIS_1: [VPC_GROUP]},
-        'after': {WEB_1: [redis_tier, VPC_GROUP], REDIS_1: [redis_tier, VPC_GROUP]},
+        'before': {WEB_1: [default_label], REDIS_1: [default_label]},
+        'after': {WEB_1: [redis_label, default_label], REDIS_1: [redis_label, default_label]},
     }
     real = run_tasks([change], diff=True)
     assert real.rc == 0, real
