@@ -178,7 +178,7 @@ def test_public_service_check_mode_writes_nothing_and_a_missing_group_fails_for_
     assert admin.mutating_calls(since=mark) == []
     run = run_tasks([role_task('public_service', public_service_group='nowhere', public_service_ports=['80'])])
     assert run.rc != 0
-    assert "security_group: no security group with id or name 'nowhere'" in failure(run)
+    assert 'public_service_group nowhere matches no group' in failure(run)
     assert admin.mutating_calls(since=mark) == []
 
 
