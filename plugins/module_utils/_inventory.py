@@ -17,6 +17,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 import re
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import describe_groups
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at, unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
 
 # How a host may be named, in the user's order of preference.
@@ -79,7 +80,7 @@ def _string_list(key, value):
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, (list, tuple)) or not all(isinstance(item, str) and item for item in values):
         raise InventoryOptionError("filters.%s must be a string or a list of non-empty strings, got %r" % (key, value))
-    return list(dict.fromkeys(values))
+    return unique(values)
 
 
 def _status_list(value):
@@ -89,7 +90,7 @@ def _status_list(value):
         if item.lower() not in by_lower:
             raise InventoryOptionError("filters.status: %r is not an instance status; use one or more of %s" % (item, ", ".join(STATUS_CHOICES)))
         result.append(by_lower[item.lower()])
-    return list(dict.fromkeys(result))
+    return unique(result)
 
 
 def validate_filters(filters):
@@ -139,7 +140,7 @@ def group_ids_wanted(filters, region_groups):
     for group in region_groups:
         if group.get("SecurityGroupName") in names:
             wanted.append(group.get("SecurityGroupId"))
-    return list(dict.fromkeys(wanted))
+    return unique(wanted)
 
 
 def instance_queries(filters, region_groups):
@@ -169,23 +170,15 @@ def instance_queries(filters, region_groups):
 # Host variables, host names, groups
 
 
-def _path(data, path):
-    for part in path.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    if data is None:
-        return []
-    return data if isinstance(data, list) else [data]
-
-
 def host_vars(instance, group_names):
     """Host variables (snake_case) of a DescribeInstances instance; ``group_names`` maps group id -> name."""
     vpc = instance.get("VpcAttributes") or {}
-    private = _path(vpc, "PrivateIpAddress.IpAddress") or _path(instance, "InnerIpAddress.IpAddress")
-    public = list(_path(instance, "PublicIpAddress.IpAddress"))
+    private = items_at(vpc, "PrivateIpAddress.IpAddress") or items_at(instance, "InnerIpAddress.IpAddress")
+    public = list(items_at(instance, "PublicIpAddress.IpAddress"))
     eip = (instance.get("EipAddress") or {}).get("IpAddress")
     if eip and eip not in public:
         public.append(eip)
-    group_ids = _path(instance, "SecurityGroupIds.SecurityGroupId")
+    group_ids = items_at(instance, "SecurityGroupIds.SecurityGroupId")
     return {
         "instance_id": instance.get("InstanceId", ""),
         "instance_name": instance.get("InstanceName", ""),
@@ -203,7 +196,7 @@ def host_vars(instance, group_names):
         # A group the listing did not return (should not happen) keeps its id, so no member is lost.
         "security_group_names": [group_names.get(group_id) or group_id for group_id in group_ids],
         # "tags" is a reserved play keyword: Ansible warns about a host variable of that name.
-        "instance_tags": tags_from_api(_path(instance, "Tags.Tag")),
+        "instance_tags": tags_from_api(items_at(instance, "Tags.Tag")),
         "creation_time": instance.get("CreationTime", ""),
     }
 
@@ -218,7 +211,7 @@ def default_groups(hostvars):
     groups = [safe_group_name(SECURITY_GROUP_PREFIX + name) for name in hostvars.get("security_group_names", [])]
     if hostvars.get("vpc_id"):
         groups.append(safe_group_name(hostvars["vpc_id"]))
-    return list(dict.fromkeys(groups))
+    return unique(groups)
 
 
 def choose_hostnames(hosts, preferences):
