@@ -168,7 +168,7 @@ def test_fleet_through_ansible_runner_job_events(runner, admin, fleet, tmp_path,
         monkeypatch.delenv(name)
     result = ansible_runner.run(
         private_data_dir=str(private_data_dir), project_dir=os.path.dirname(PLAYBOOK), playbook=os.path.basename(PLAYBOOK),
-        inventory=fleet, forks=4, quiet=True, runner_mode='subprocess', extravars={'fleet_report_dir': report_dir},
+        inventory=fleet, forks=4, quiet=True, extravars={'fleet_report_dir': report_dir},
         envvars={'ANSIBLE_COLLECTIONS_PATH': runner.collections, 'ANSIBLE_NOCOLOR': '1'})
     assert result.status == 'successful' and result.rc == 0, result.stdout.read()
     events = list(result.events)
