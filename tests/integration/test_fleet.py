@@ -187,3 +187,40 @@ def test_fleet_through_ansible_runner_job_events(runner, admin, fleet, tmp_path,
     artifacts = ''.join(open(os.path.join(root, name), encoding='utf-8', errors='replace').read()
                         for root, _dirs, files in os.walk(str(private_data_dir / 'artifacts')) for name in files)
     assert artifacts and not [s for _k, s in KEYS.values() if s in artifacts]
+
+
+def readme_playbook(first_line):
+    """The ```yaml block of playbooks/README.md that starts with ``first_line``, as written there."""
+    with open(os.path.join(os.path.dirname(PLAYBOOK), 'README.md'), encoding='utf-8') as handle:
+        blocks = handle.read().split('```yaml\n')[1:]
+    found = [block.split('```', 1)[0] for block in blocks if block.startswith(first_line)]
+    assert len(found) == 1, 'README has %d blocks starting with %r' % (len(found), first_line)
+    return found[0]
+
+
+def test_readme_role_over_many_targets_with_per_target_variables(runner, admin, ecs, fleet, tmp_path):
+    playbook = tmp_path / 'fleet_tier_access.yml'
+    playbook.write_text(readme_playbook('# fleet_tier_access.yml'))
+    with open(fleet, encoding='utf-8') as handle:
+        inventory = json.load(handle)
+    ports = {}
+    for target, host in inventory['fleet']['hosts'].items():
+        ports[target] = 6379 if target.startswith('a-') else 6380
+        host['redis_port'] = ports[target]
+    with open(fleet, 'w', encoding='utf-8') as handle:
+        json.dump(inventory, handle)
+
+    run = runner.run_playbook(str(playbook), inventory=fleet, forks=4)
+    assert run.rc == 0, run
+    for target, (_account, region, _group, _port) in FLEET.items():
+        reader = type(ecs)(ecs.host_port, region=region)
+        web = reader.group_by_name('web', vpc_id=vpc_of(target))
+        redis = reader.group_by_name('redis', vpc_id=vpc_of(target))
+        assert web and redis, target
+        rules = [(r['IpProtocol'], r['PortRange'], r['SourceGroupId']) for r in reader.rules(redis['SecurityGroupId'], 'ingress')]
+        assert rules == [('TCP', '%d/%d' % (ports[target], ports[target]), web['SecurityGroupId'])], target
+
+    mark = admin.mark()
+    again = runner.run_playbook(str(playbook), inventory=fleet, forks=4)
+    assert again.rc == 0, again
+    assert admin.mutating_calls(since=mark) == []
