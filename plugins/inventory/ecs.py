@@ -72,6 +72,7 @@ options:
 """
 
 EXAMPLES = r"""
+---
 # inventory/prod.ecs.yml: every instance of two regions, named by instance name (the instance id when
 # a name is taken twice), grouped by security group (sg_web, sg_redis, ...) and VPC.
 plugin: cloudwall.alicloud.ecs
@@ -91,6 +92,7 @@ keyed_groups:
 groups:
   exposed: public_ip_address != ''
 
+---
 # inventory/web.ecs.yml: only the members of two groups, from one aliyun CLI profile; keep the listing
 # for 10 minutes (ansible-inventory --flush-cache reads it again).
 plugin: cloudwall.alicloud.ecs
@@ -103,6 +105,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/cloudwall-ecs-inventory
 cache_timeout: 600
 
+---
 # inventory/emulator.ecs.yml: the collection's local emulator (python -m emulator --seed demo).
 plugin: cloudwall.alicloud.ecs
 endpoint: http://127.0.0.1:8765

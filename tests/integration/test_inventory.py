@@ -15,6 +15,7 @@ import pytest
 
 from tests.lib.demo_seed import CLASSIC_INSTANCE, DEMO_VPC, DEMO_VSWITCH, REDIS_1, VPC_GROUP, WEB_1, WEB_2
 from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, fixed_id
+from tests.lib.module_docs import inventory_examples
 
 SHANGHAI_VPC = fixed_id('vpc', 'shanghai')
 SHANGHAI_VSWITCH = fixed_id('vsw', 'shanghai')
@@ -24,11 +25,15 @@ SH_DB = fixed_id('sg', 'shdb')
 DEMO_NAMES = {WEB_1: 'web-1', WEB_2: 'web-2', REDIS_1: 'redis-1', CLASSIC_INSTANCE: 'legacy-1'}
 
 
-def run_inventory(runner, source, args=('--list',), env=None, name='test.ecs.yml'):
-    """ansible-inventory on one source file of this plugin; (rc, parsed stdout or None, stdout, stderr)."""
+def run_inventory(runner, source, args=('--list',), env=None, name='test.ecs.yml', raw=False):
+    """ansible-inventory on one source file of this plugin; (rc, parsed stdout or None, stdout, stderr).
+
+    The source gets the plugin name and the emulator's endpoint unless ``raw``."""
     path = os.path.join(runner.workdir, name)
+    if not raw:
+        source = dict({'plugin': 'cloudwall.alicloud.ecs', 'endpoint': runner.emulator.endpoint}, **source)
     with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(dict({'plugin': 'cloudwall.alicloud.ecs', 'endpoint': runner.emulator.endpoint}, **source), handle)
+        json.dump(source, handle)
     run_env = {key: value for key, value in os.environ.items() if not key.startswith(('ALICLOUD_', 'ALIBABA_CLOUD_'))}
     run_env.update({
         'ANSIBLE_COLLECTIONS_PATH': runner.collections,
@@ -289,3 +294,45 @@ def test_refused_secret_names_the_key_and_never_shows_the_secret(runner, admin):
     assert 'SignatureDoesNotMatch' in err and DEMO_ACCESS_KEY in err and 'cn-hangzhou' in err
     assert wrong not in out + err
     assert admin.calls(since=mark)
+
+
+def test_examples_run_as_written(runner, admin, tmp_path):
+    """The three sources of EXAMPLES, on the emulator: the first two take the endpoint from ALICLOUD_ECS_ENDPOINT
+    (and the second its credentials from a profile in ~/.aliyun/config.json); the third names the emulator's
+    endpoint, whose port is the only thing replaced."""
+    prod, web, emulator_source = inventory_examples('ecs')
+    endpoint = runner.emulator.endpoint
+    groups = admin.seed(security_groups=[{'SecurityGroupName': 'web', 'VpcId': DEMO_VPC},
+                                         {'SecurityGroupName': 'web-canary', 'VpcId': DEMO_VPC}])['security_groups']
+    admin.seed(instances=[
+        {'InstanceId': fixed_id('i', 'exweb'), 'InstanceName': 'web-9', 'VpcId': DEMO_VPC, 'SecurityGroupIds': [groups[0]],
+         'PublicIpAddress': '47.96.0.9', 'Tags': {'tier': 'web'}, 'PrivateIpAddress': '172.16.1.99'},
+        {'InstanceId': fixed_id('i', 'excanary'), 'InstanceName': 'web-10', 'VpcId': DEMO_VPC, 'SecurityGroupIds': [groups[1]],
+         'Status': 'Stopped'},
+    ])
+
+    rc, listing, _out, err = run_inventory(runner, prod, raw=True, env={'ALICLOUD_ECS_ENDPOINT': endpoint})
+    assert rc == 0, err
+    hostvars = listing['_meta']['hostvars']
+    assert set(hostvars) == {'web-1', 'web-2', 'redis-1', 'legacy-1', 'web-9'}  # status Running: not web-10
+    assert hostvars['web-9']['ansible_host'] == '172.16.1.99'
+    assert hosts_of(listing, 'tier_web') == {'web-9'} and hosts_of(listing, 'exposed') == {'web-9'}
+    assert hosts_of(listing, 'zone_cn_hangzhou_h') == {'web-1', 'web-2', 'redis-1', 'legacy-1', 'web-9'}
+
+    home = tmp_path / 'home'
+    (home / '.aliyun').mkdir(parents=True)
+    (home / '.aliyun' / 'config.json').write_text(json.dumps({'current': 'production', 'profiles': [
+        {'name': 'production', 'mode': 'AK', 'access_key_id': DEMO_ACCESS_KEY, 'access_key_secret': DEMO_SECRET_KEY}]}))
+    rc, listing, _out, err = run_inventory(runner, web, raw=True, env={
+        'HOME': str(home), 'ALICLOUD_ECS_ENDPOINT': endpoint, 'ALICLOUD_ACCESS_KEY': None, 'ALICLOUD_SECRET_KEY': None,
+        'ALICLOUD_REGION': None})
+    assert rc == 0, err
+    assert set(listing['_meta']['hostvars']) == {fixed_id('i', 'exweb'), fixed_id('i', 'excanary')}
+    assert os.listdir(home / '.cache' / 'cloudwall-ecs-inventory')
+
+    assert emulator_source['endpoint'] == 'http://127.0.0.1:8765'
+    rc, listing, _out, err = run_inventory(runner, dict(emulator_source, endpoint=endpoint), raw=True,
+                                           env={'ALICLOUD_ACCESS_KEY': None, 'ALICLOUD_SECRET_KEY': None})
+    assert rc == 0, err
+    assert hosts_of(listing, 'sg_default_vpc') == {'web-1', 'web-2', 'redis-1'}
+    assert hosts_of(listing, 'sg_web_canary') == {'web-10'}
