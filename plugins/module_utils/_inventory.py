@@ -155,7 +155,8 @@ def instance_queries(filters, region_groups):
     if "network_type" in filters:
         base["InstanceNetworkType"] = filters["network_type"]
     if filters.get("tags"):
-        base["Tag"] = dict(filters["tags"])
+        # A tag without a value is sent as Tag.N.Key alone: the API then matches any value of the key.
+        base["Tag"] = [dict(Key=key, Value=value) if value else dict(Key=key) for key, value in filters["tags"].items()]
     queries = [base]
     statuses = filters.get("status")
     if statuses:

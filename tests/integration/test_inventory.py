@@ -172,6 +172,7 @@ def test_every_page_of_250_instances_in_two_regions(runner, admin):
     pytest.param({'status': 'Stopped'}, lambda s: s['Status'] == 'Stopped', {'Status': 'Stopped'}, id='status'),
     pytest.param({'tags': {'tier': 'db'}}, lambda s: s['Tags'] == {'tier': 'db'}, {'Tag.1.Key': 'tier', 'Tag.1.Value': 'db'},
                  id='tags'),
+    pytest.param({'tags': {'tier': None}}, lambda s: 'tier' in s['Tags'], {'Tag.1.Key': 'tier'}, id='tag-any-value'),
     pytest.param({'security_group_names': ['app'], 'status': ['Stopped']},
                  lambda s: s['Status'] == 'Stopped' and s['SecurityGroupIds'] != [SH_DB], {'Status': 'Stopped'}, id='name-and-status'),
     pytest.param({'security_group_ids': [SH_DB]}, lambda s: s['SecurityGroupIds'] == [SH_DB], {'SecurityGroupId': SH_DB},
@@ -187,6 +188,8 @@ def test_filters_are_sent_to_the_api(runner, admin, filters, selects, api_params
     assert expected and set(listing['_meta']['hostvars']) == expected
     calls = admin.calls(since=mark, action='DescribeInstances')
     assert calls and all(set(api_params.items()) <= set(c['params'].items()) for c in calls)
+    if filters.get('tags') == {'tier': None}:
+        assert not [c for c in calls if 'Tag.1.Value' in c['params']]
     if 'security_group_names' in filters:
         # "app" is one group in each region: one query per region, by that region's group id.
         assert sorted((c['region'], c['params']['SecurityGroupId']) for c in calls) == [('cn-hangzhou', HZ_APP), ('cn-shanghai', SH_APP)]

@@ -112,8 +112,9 @@ REGION_GROUPS = [group("sg-1", "web", "vpc-1"), group("sg-2", "web", "vpc-2"), g
 
 @pytest.mark.parametrize("filters, expected", [
     pytest.param({}, [{}], id="no-filter-one-query"),
-    pytest.param({"vpc_id": "vpc-1", "network_type": "vpc", "tags": {"tier": "web"}},
-                 [{"VpcId": "vpc-1", "InstanceNetworkType": "vpc", "Tag": {"tier": "web"}}], id="api-side-filters"),
+    pytest.param({"vpc_id": "vpc-1", "network_type": "vpc", "tags": {"tier": "web", "owner": None}},
+                 [{"VpcId": "vpc-1", "InstanceNetworkType": "vpc", "Tag": [{"Key": "tier", "Value": "web"}, {"Key": "owner"}]}],
+                 id="api-side-filters-tag-without-value"),
     pytest.param({"status": ["Running", "Stopped"]}, [{"Status": "Running"}, {"Status": "Stopped"}], id="one-query-per-status"),
     pytest.param({"security_group_names": ["web"]}, [{"SecurityGroupId": "sg-1"}, {"SecurityGroupId": "sg-2"}],
                  id="name-matches-two-groups"),
