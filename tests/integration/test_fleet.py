@@ -134,8 +134,10 @@ def test_fleet_gate_passes_and_an_unreachable_target_is_reported(runner, admin, 
     inventory['fleet']['hosts']['b-shanghai']['fleet_secret_key'] = 'FleetWrongSecret-000111'
     with open(fleet, 'w', encoding='utf-8') as handle:
         json.dump(inventory, handle)
-    run = runner.run_playbook(PLAYBOOK, inventory=fleet, forks=4, extra_vars={'fleet_report_dir': report_dir})
+    run = runner.run_playbook(PLAYBOOK, inventory=fleet, forks=4, extra_vars={'fleet_report_dir': report_dir}, verbosity=3)
     assert run.rc != 0
+    secrets = [secret for _key, secret in KEYS.values()] + ['FleetWrongSecret-000111']
+    assert not [secret for secret in secrets if secret in run.stdout + run.stderr]
     with open(os.path.join(report_dir, 'fleet-report.json'), encoding='utf-8') as handle:
         report = json.load(handle)
     status = {entry['target']: (entry['status'], entry['error']) for entry in report['targets']}
