@@ -77,6 +77,9 @@ def check_fleet_report(report_dir, fail_on):
             summary['by_severity']['low'], summary['findings'])
         assert row in markdown
         assert '### %s' % target in markdown and '"%s"' % group in markdown  # its map names its group
+    # Each target's map is cut from its own report at the map's heading: nothing else of that report comes along.
+    maps = markdown.split('## Reachability map by target', 1)[1]
+    assert maps.count('```mermaid') >= len(FLEET) and '## Findings by group' not in markdown
     blocking = sum(1 for e in report['targets'] for f in e['findings'] if fail_on == 'high' and f['severity'] == 'high')
     assert report['blocking_findings'] == blocking
     assert report['gate'] == ('failed' if blocking else 'passed')
