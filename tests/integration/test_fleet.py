@@ -162,6 +162,8 @@ def test_fleet_bad_settings_fail_before_any_call(runner, admin, fleet, tmp_path,
     assert admin.calls(since=mark) == []
 
 
+# ansible-runner runs ansible-playbook under a pty (pexpect), as AWX does; forkpty warns inside a threaded pytest.
+@pytest.mark.filterwarnings('ignore:This process .* is multi-threaded:DeprecationWarning')
 def test_fleet_through_ansible_runner_job_events(runner, admin, fleet, tmp_path, monkeypatch):
     ansible_runner = pytest.importorskip('ansible_runner')
     report_dir = str(tmp_path / 'report')
