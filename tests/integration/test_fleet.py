@@ -1,10 +1,11 @@
 # Copyright: cloudwall.alicloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""playbooks/fleet_audit.yml over 2 credential pairs x 2 regions against one emulator: through ansible-playbook
-with forks, and through ansible-runner (whose job events are what AWX and Automation Controller consume).
+"""playbooks/fleet_audit.yml over 2 accounts x 2 regions against one emulator: through ansible-playbook with forks,
+and through ansible-runner (whose job events are what AWX and Automation Controller consume).
 
-Until the emulator has accounts (groups owned by an account), each "account" is its own key pair and its own
-VPC per region, and a target audits its VPC (fleet_vpc_id); see FLEET below.
+When the emulator has accounts (``accounts`` in its seed), each account owns its groups and a target sees only its
+own account's groups in its region. An emulator without accounts gets each "account" as its own key pair and its
+own VPC per region, and a target audits only that VPC (fleet_vpc_id).
 """
 
 import json
@@ -13,12 +14,13 @@ import sys
 
 import pytest
 
-from tests.lib.emulator_process import fixed_id
+from tests.lib.emulator_process import AdminError, fixed_id
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks',
                         'fleet_audit.yml')
 KEYS = {'a': ('LTAI5tFleetAccountA00001', 'FleetSecretA-7b1c2d3e4f5a'),
         'b': ('LTAI5tFleetAccountB00001', 'FleetSecretB-0a9b8c7d6e5f')}
+ACCOUNT_IDS = {'a': '5550000000000001', 'b': '5550000000000002'}
 # target -> (account, region, the target's one group, planted problem: port open to the Internet or None)
 FLEET = {
     'a-hangzhou': ('a', 'cn-hangzhou', 'a-hz-admin', '22/22'),
@@ -32,23 +34,47 @@ def vpc_of(target):
     return fixed_id('vpc', target.replace('-', ''))
 
 
-@pytest.fixture
-def fleet(admin, ecs, tmp_path):
-    """Seeds the four targets and writes their inventory; returns its path."""
+def seed_accounts(admin):
+    """The two accounts with their key pairs; True when the emulator has accounts, else the keys are added alone."""
+    try:
+        admin.seed(accounts=[{'AccountId': ACCOUNT_IDS[account], 'AccountName': 'fleet-' + account,
+                              'AccessKeys': [{'AccessKeyId': key_id, 'AccessKeySecret': secret}]}
+                             for account, (key_id, secret) in KEYS.items()])
+        return True
+    except AdminError as error:
+        if 'accounts' not in str(error.body):
+            raise
     for key_id, secret in KEYS.values():
         admin.add_credentials(key_id, secret)
-    for target, (_account, region, group, port) in FLEET.items():
-        admin.seed(vpcs=[{'VpcId': vpc_of(target), 'RegionId': region, 'CidrBlock': '10.0.0.0/8'}],
-                   security_groups=[{'SecurityGroupId': fixed_id('sg', target.replace('-', '')), 'SecurityGroupName': group,
-                                     'VpcId': vpc_of(target)}])
-        client = type(ecs)(ecs.host_port, region=region)
-        open_port = port or '443/443'
-        client.call('AuthorizeSecurityGroup', SecurityGroupId=fixed_id('sg', target.replace('-', '')), IpProtocol='tcp',
-                    PortRange=open_port, SourceCidrIp='0.0.0.0/0')
+    return False
+
+
+def reader_of(ecs, account, region):
+    """An ECS reader signing as ``account`` in ``region``."""
+    return type(ecs)(ecs.host_port, access_key=KEYS[account][0], secret_key=KEYS[account][1], region=region)
+
+
+@pytest.fixture
+def accounts(admin):
+    return seed_accounts(admin)
+
+
+@pytest.fixture
+def fleet(admin, ecs, accounts, tmp_path):
+    """Seeds the four targets and writes their inventory; returns its path."""
+    for target, (account, region, group, port) in FLEET.items():
+        spec = {'SecurityGroupId': fixed_id('sg', target.replace('-', '')), 'SecurityGroupName': group, 'VpcId': vpc_of(target)}
+        if accounts:
+            spec['OwnerId'] = ACCOUNT_IDS[account]
+        admin.seed(vpcs=[{'VpcId': vpc_of(target), 'RegionId': region, 'CidrBlock': '10.0.0.0/8'}], security_groups=[spec])
+        reader_of(ecs, account, region).call('AuthorizeSecurityGroup', SecurityGroupId=spec['SecurityGroupId'], IpProtocol='tcp',
+                                             PortRange=port or '443/443', SourceCidrIp='0.0.0.0/0')
     hosts = {}
     for target, (account, region, _group, _port) in FLEET.items():
-        hosts[target] = {'fleet_account': account, 'fleet_region': region, 'fleet_vpc_id': vpc_of(target),
+        hosts[target] = {'fleet_account': account, 'fleet_region': region,
                          'fleet_access_key': KEYS[account][0], 'fleet_secret_key': KEYS[account][1]}
+        if not accounts:
+            hosts[target]['fleet_vpc_id'] = vpc_of(target)
     inventory = tmp_path / 'fleet.yml'
     inventory.write_text(json.dumps({'fleet': {'hosts': hosts, 'vars': {
         'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
@@ -86,20 +112,20 @@ def check_fleet_report(report_dir, fail_on):
     return report
 
 
-def targets_in_call_order(admin, since):
+def targets_in_call_order(admin, since, accounts):
     """The target of every API call since ``since`` (from its key pair and region), oldest first; checks that each
-    DescribeSecurityGroups call was scoped to its target's VPC."""
-    accounts = {key_id: account for account, (key_id, _secret) in KEYS.items()}
+    DescribeSecurityGroups call was scoped to its target's VPC when there are no accounts to scope it."""
+    account_of_key = {key_id: account for account, (key_id, _secret) in KEYS.items()}
     order = []
     for call in admin.calls(since=since):
-        target = '%s-%s' % (accounts[call['params']['AccessKeyId']], call['region'].split('-')[1])
+        target = '%s-%s' % (account_of_key[call['params']['AccessKeyId']], call['region'].split('-')[1])
         if call['action'] == 'DescribeSecurityGroups':
-            assert call['params']['VpcId'] == vpc_of(target)
+            assert call['params'].get('VpcId') == (None if accounts else vpc_of(target))
         order.append(target)
     return order
 
 
-def test_fleet_audit_in_parallel_one_report_and_the_gate(runner, admin, fleet, tmp_path):
+def test_fleet_audit_in_parallel_one_report_and_the_gate(runner, admin, accounts, fleet, tmp_path):
     report_dir = str(tmp_path / 'report')
     # A little latency on every call makes the four targets' runs overlap when forks let them.
     admin.faults([{'kind': 'latency', 'rate': 1.0, 'latency_ms': 150}])
@@ -111,7 +137,7 @@ def test_fleet_audit_in_parallel_one_report_and_the_gate(runner, admin, fleet, t
     assert 'Fleet gate fail_on=high: 3 finding(s)' in run.stdout
     check_fleet_report(report_dir, 'high')
 
-    order = targets_in_call_order(admin, mark)
+    order = targets_in_call_order(admin, mark, accounts)
     assert set(order) == set(FLEET)  # each target called with its own key pair in its own region
     assert not admin.mutating_calls(since=mark)
     switches = sum(1 for before, after in zip(order, order[1:]) if before != after)
@@ -214,13 +240,14 @@ def test_readme_role_over_many_targets_with_per_target_variables(runner, admin, 
     for target, host in inventory['fleet']['hosts'].items():
         ports[target] = 6379 if target.startswith('a-') else 6380
         host['redis_port'] = ports[target]
+        host['fleet_vpc_id'] = vpc_of(target)
     with open(fleet, 'w', encoding='utf-8') as handle:
         json.dump(inventory, handle)
 
     run = runner.run_playbook(str(playbook), inventory=fleet, forks=4)
     assert run.rc == 0, run
-    for target, (_account, region, _group, _port) in FLEET.items():
-        reader = type(ecs)(ecs.host_port, region=region)
+    for target, (account, region, _group, _port) in FLEET.items():
+        reader = reader_of(ecs, account, region)
         web = reader.group_by_name('web', vpc_id=vpc_of(target))
         redis = reader.group_by_name('redis', vpc_id=vpc_of(target))
         assert web and redis, target
