@@ -9,7 +9,7 @@ group). A latency fault delays every ECS call by ``--latency-ms``, as a distant 
 ansible-playbook run (start-up, the four audits, the fleet report); API calls come from the emulator's call log.
 Prints a Markdown table and the machine it ran on.
 
-    python benchmarks/fleet_bench.py [--groups 200] [--latency-ms 50] [--forks 1 4] [--runs 1]
+    PYTHONPATH=build python benchmarks/fleet_bench.py [--groups 200] [--latency-ms 50] [--forks 1 4] [--runs 1]
 """
 
 from __future__ import annotations
@@ -24,12 +24,8 @@ import sys
 import tempfile
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.collection_path import collections_path  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.ecs_reader import EcsReader  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.emulator_process import EmulatorProcess, fixed_id  # noqa: E402  pylint: disable=wrong-import-position
+from bench_common import REPO_ROOT, EcsReader, EmulatorProcess, collections_path
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import fixed_id
 
 PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "fleet_audit.yml")
 KEYS = {"a": ("LTAI5tFleetBenchKeyA0001", "FleetBenchSecretA-1f2e3d4c"),
