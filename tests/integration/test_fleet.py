@@ -14,7 +14,8 @@ import sys
 
 import pytest
 
-from tests.lib.emulator_process import AdminError, fixed_id
+# The admin client raises the AdminError of the collection namespace (conftest imports tests/lib through it).
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import AdminError, fixed_id
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks',
                         'fleet_audit.yml')
