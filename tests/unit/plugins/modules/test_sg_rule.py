@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RuleContext, parse_rules, rule_to_result
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RULE_OPTIONS, RuleContext, parse_rules, rule_to_result
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples import GROUP_ID, VPC, WEB_ID, permission, rule
@@ -138,6 +138,10 @@ def test_documented_options_match_the_argument_spec():
     documented = _doc_spec(yaml.safe_load(sg_rule.DOCUMENTATION)["options"])
     module_options = dict((name, option) for name, option in sg_rule.SecurityGroupRuleModule.define_module()["argument_spec"].items()
                           if name in ("security_group", "vpc_id", "rules", "purge_rules", "purge_rules_egress", "state", "rule_quota"))
+    # rules has no sub-options in the argument spec (parse_rules validates them, once): its documented sub-options
+    # are RULE_OPTIONS, the fields parse_rules accepts.
+    assert "options" not in module_options["rules"]
+    assert documented["rules"].pop("options") == _code_spec(RULE_OPTIONS)
     assert documented == _code_spec(module_options)
 
 
