@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
 
@@ -98,7 +99,13 @@ class FakeEcs(SinglePageEcs):
             for gid in params["SecurityGroupId"]]}}
 
     def DeleteSecurityGroup(self, params):
-        del self.groups[params["SecurityGroupId"]]
+        group_id = params["SecurityGroupId"]
+        members = [i for i in self.instances if group_id in i["SecurityGroupIds"]["SecurityGroupId"]]
+        if members or [ref for ref in self.references.get(group_id, []) if ref != group_id]:
+            # As the API: the refusal changes nothing.
+            raise EcsApiError("DeleteSecurityGroup", "DependencyViolation", "There is still instance(s) in the specified security group.",
+                              request_id="R-DV", http_status=403)
+        del self.groups[group_id]
         return {}
 
 
@@ -128,6 +135,10 @@ def test_create_sends_tags_with_the_create_and_sets_a_non_default_policy():
     assert ecs.mutating() == ["CreateSecurityGroup", "ModifySecurityGroupPolicy"]
     assert result["security_group"]["inner_access_policy"] == "drop"
     assert result["security_group"]["tags"] == {"tier": "web"}
+    # Exact calls: one lookup, then the writes; the new group is not read back.
+    assert [action for action, _params in ecs.calls] == ["DescribeSecurityGroups", "CreateSecurityGroup", "ModifySecurityGroupPolicy"]
+    assert result["security_group"]["security_group_id"] == "sg-new0000000000000000001"
+    assert result["security_group"]["creation_time"] is None
 
 
 def test_create_with_default_policy_makes_one_write():
@@ -149,7 +160,7 @@ def test_unchanged_group_makes_no_write():
     ecs = FakeEcs([existing_group()])
     result = run_module(ecs, name="web", vpc_id="vpc-1", description="Web tier", tags={"tier": "web"})
     assert result["changed"] is False
-    assert ecs.mutating() == []
+    assert [action for action, _params in ecs.calls] == ["DescribeSecurityGroups", "DescribeSecurityGroupAttribute"]
 
 
 def test_update_removes_tags_before_setting_new_ones():
@@ -182,12 +193,15 @@ def test_ambiguous_name_fails_with_candidates():
                  "instances i-1 are members", id="member"),
     pytest.param([], {GROUP_ID: ["sg-other"]}, "rules of groups sg-other reference it", id="referenced"),
 ])
-def test_delete_refused_before_any_write(instances, references, fragment):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_delete_refused_lists_what_keeps_the_group(instances, references, fragment, check_mode):
     ecs = FakeEcs([existing_group()], instances=instances, references=references)
     with pytest.raises(FailJson) as raised:
-        run_module(ecs, security_group_id=GROUP_ID, state="absent")
+        run_module(ecs, check_mode=check_mode, security_group_id=GROUP_ID, state="absent")
     assert fragment in raised.value.result["msg"]
-    assert ecs.mutating() == []
+    assert raised.value.result["changed"] is False
+    # The real run tries the delete (the API refuses it, changing nothing), then reads why; check mode only reads.
+    assert ecs.mutating() == ([] if check_mode else ["DeleteSecurityGroup"])
     assert GROUP_ID in ecs.groups
 
 
@@ -197,6 +211,10 @@ def test_delete_unused_group(check_mode, writes):
     result = run_module(ecs, check_mode=check_mode, security_group_id=GROUP_ID, state="absent")
     assert result["changed"] is True
     assert ecs.mutating() == writes
+    # Exact calls: one lookup and the delete; check mode reads members and references instead.
+    expected = (["DescribeSecurityGroups", "DescribeInstances", "DescribeNetworkInterfaces", "DescribeSecurityGroupReferences"]
+                if check_mode else ["DescribeSecurityGroups", "DeleteSecurityGroup"])
+    assert [action for action, _params in ecs.calls] == expected
 
 
 def test_delete_of_missing_group_is_a_no_op():
