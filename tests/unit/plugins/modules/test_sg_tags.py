@@ -15,7 +15,7 @@ SG2 = "sg-aaaaaaaaaaaaaaaaaaa2"
 
 
 class FakeEcs(SinglePageEcs):
-    """Groups and their tags; answers DescribeSecurityGroups, ListTagResources, TagResources, UntagResources."""
+    """Groups and their tags; answers DescribeSecurityGroups (with tags), ListTagResources, TagResources, UntagResources."""
 
     def __init__(self, tags_by_group):
         self.tags = dict((gid, dict(tags)) for gid, tags in tags_by_group.items())
@@ -40,7 +40,8 @@ class FakeEcs(SinglePageEcs):
                 for gid in params["ResourceId"] for k, v in self.tags[gid].items()]}}
         elif action == "DescribeSecurityGroups":
             # Group sg-...N is named "name-N".
-            groups = [{"SecurityGroupId": gid, "SecurityGroupName": "name-" + gid[-1], "VpcId": "vpc-1"}
+            groups = [{"SecurityGroupId": gid, "SecurityGroupName": "name-" + gid[-1], "VpcId": "vpc-1",
+                       "Tags": {"Tag": [{"TagKey": k, "TagValue": v} for k, v in self.tags[gid].items()]}}
                       for gid in params.get("SecurityGroupIds") or list(self.tags) if gid in self.tags]
             wanted = params.get("SecurityGroupName")
             return {"SecurityGroups": {"SecurityGroup": [
@@ -81,6 +82,16 @@ def test_same_change_on_two_groups_is_one_write():
     assert result["tags"] == {SG1: {"env": "prod"}, SG2: {"env": "prod"}}
     assert result["added"] == {SG1: {"env": "prod"}, SG2: {"env": "prod"}}
     assert result["removed"] == {SG2: ["old"]}
+    # Exact calls: the groups and their tags in one read, the two writes, nothing read back.
+    assert [action for action, _params in ecs.calls] == ["DescribeSecurityGroups", "UntagResources", "TagResources"]
+
+
+def test_no_op_is_one_read():
+    ecs = FakeEcs({SG1: {"a": "1"}, SG2: {"a": "1", "b": "2"}})
+    result = run_module(ecs, security_group=[SG1, SG2], tags={"a": "1"})
+    assert result["changed"] is False
+    assert result["tags"] == {SG1: {"a": "1"}, SG2: {"a": "1", "b": "2"}}
+    assert [action for action, _params in ecs.calls] == ["DescribeSecurityGroups"]
 
 
 def test_check_mode_reports_the_plan_without_writing():
