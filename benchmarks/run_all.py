@@ -9,7 +9,10 @@ Usage (from the repository root, with the Python of .venv or any Python with ans
 - sg_rule: 10, 50 and 150 rules from empty, no-op, one description changed (sg_rule_bench.py);
 - sg_membership: 150 seeded instances joined to a group, the no-op re-run, and a move (sg_membership_bench.py);
 - sg_info (rules and members) and sg_audit over 50, 100 and 200 groups of 100 rules, with the growth of calls
-  and time per doubling (sg_info_bench.py, on the worlds of sg_audit_bench.py).
+  and time per doubling (sg_info_bench.py, on the worlds of sg_audit_bench.py);
+- the no-op of every module beside ping, with payload import counts (noop_bench.py);
+- every table above at 0 ms and at 50 ms added per ECS call (``--latency``);
+- sg_info and sg_audit over 1000 groups of 20 rules at 50 ms per call (goal: under 15 s).
 
 Every case runs ``--runs`` times; a figure is the median with min and max. ``--quick`` is a smoke run (one run,
 fewer sizes) that only prints unless ``--output`` is given, so it never replaces the full results.
@@ -30,7 +33,8 @@ import time
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH_DIR)
 
-from sg_info_bench import measure_scale, scale_table  # noqa: E402  pylint: disable=wrong-import-position
+from noop_bench import measure_noops, noop_table  # noqa: E402  pylint: disable=wrong-import-position
+from sg_info_bench import fleet_table, measure_fleet, measure_scale, scale_table  # noqa: E402  pylint: disable=wrong-import-position
 from sg_membership_bench import measure_membership, membership_table  # noqa: E402  pylint: disable=wrong-import-position
 from sg_rule_bench import Bench, REPO_ROOT, ansible_version, measure_sizes, spread  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -40,10 +44,18 @@ from tests.lib.ecs_reader import EcsReader  # noqa: E402  pylint: disable=wrong-
 from tests.lib.emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 
 DEFAULT_OUTPUT = os.path.join(BENCH_DIR, 'RESULTS.md')
-FULL = {'rule_sizes': (10, 50, 150), 'group_sizes': (50, 100, 200)}
-QUICK = {'rule_sizes': (10,), 'group_sizes': (50, 100)}
+# The no-op ratios measured before issue 14's changes (commit 3f012b1), kept beside the fresh ones.
+BASELINE = os.path.join(BENCH_DIR, 'baseline_noop.md')
+FULL = {'rule_sizes': (10, 50, 150), 'group_sizes': (50, 100, 200), 'fleet_groups': 1000}
+QUICK = {'rule_sizes': (10,), 'group_sizes': (50, 100), 'fleet_groups': 100}
 INSTANCES = 150
 RULES_PER_GROUP = 100
+# Every table is measured at each of these: 0 ms (the emulator as is) and 50 ms added to every ECS call (the
+# emulator's latency fault), since on the real cloud each call costs tens of milliseconds.
+LATENCIES = (0, 50)
+FLEET_RULES = 20
+FLEET_LATENCY = 50
+FLEET_GOAL_SECONDS = 15
 
 HOW_MEASURED = '''\
 - One emulator process (`python -m emulator`, SQLite state in a temporary directory) serves every benchmark; the
@@ -64,7 +76,14 @@ HOW_MEASURED = '''\
 - sg_info (`include_rules`, `include_members`) and sg_audit (defaults: `member_scan: auto`, `max_workers: 4`,
   a Markdown report) over the demo VPC: N benchmark groups of 100 ingress rules each, one instance in each,
   plus the demo VPC's default group. "growth" is a figure divided by the same figure at half the groups
-  (x2.00 is linear).'''
+  (x2.00 is linear).
+- Latency: every table is measured at 0 ms and with 50 ms added to every ECS call of the measured runs (the
+  emulator's latency fault; world building is not delayed). On the real cloud each call costs tens of
+  milliseconds, so there the call counts, not the CPU, decide.
+- No-op: one play per run holds a ping task and the no-op task of every module (`noop_bench.py`); "payload imports"
+  is the number of modules the kept AnsiballZ payload imports when run again under `python -X importtime` (exact).
+- Fleet: sg_info (rules included) and sg_audit (defaults) over 1000 groups of 20 rules, one instance each, at 50 ms
+  per call with the default `max_workers`.'''
 
 
 def cpu_model():
@@ -135,25 +154,56 @@ class LoadLog:
                 % '; '.join('%s %.2f' % sample for sample in self.samples))
 
 
-def rule_table(rows):
-    lines = ['| case | rules | API calls (reads/writes) | by action | median wall s (min-max) | ratio to ping |',
-             '| --- | ---: | ---: | --- | ---: | ---: |',
-             '| ping (floor) | - | 0 (0/0) | - | %s | 1.00 |' % spread([ping for row in rows for ping in row[2].ping_times])]
+def rule_table(rows, latency_ms=0):
+    lines = ['| case | latency per call | rules | API calls (reads/writes) | by action | median wall s (min-max) | ratio to ping |',
+             '| --- | ---: | ---: | ---: | --- | ---: | ---: |',
+             '| ping (floor) | %d ms | - | 0 (0/0) | - | %s | 1.00 |' % (latency_ms, spread([ping for row in rows for ping in row[2].ping_times]))]
     for label, size, case in rows:
-        lines.append('| %s | %d | %d (%d/%d) | %s | %s | %.2f |' % (
-            label, size, case.calls, case.reads, case.writes, case.by_action_text, spread(case.task_times), case.ratio))
+        lines.append('| %s | %d ms | %d | %d (%d/%d) | %s | %s | %.2f |' % (
+            label, latency_ms, size, case.calls, case.reads, case.writes, case.by_action_text, spread(case.task_times), case.ratio))
     return lines
+
+
+def at_latencies(bench, latencies, measure):
+    """``[(latency, measure())]`` with ``bench.latency_ms`` set to each latency in turn."""
+    results = []
+    for latency in latencies:
+        bench.latency_ms = latency
+        try:
+            results.append((latency, measure()))
+        finally:
+            bench.latency_ms = 0
+    return results
+
+
+def tables(results, table):
+    """The lines of ``table(result, latency)`` for every latency, the header once: one table, a latency column."""
+    lines = []
+    for latency, result in results:
+        body = table(result, latency)
+        lines.extend(body if not lines else body[2:])
+    return lines
+
+
+def baseline_lines():
+    if not os.path.exists(BASELINE):
+        return []
+    with open(BASELINE, encoding='utf-8') as handle:
+        return ['', handle.read().rstrip('\n')]
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
-    parser.add_argument('--runs', type=int, default=None, help='runs of every case (default 5; 1 with --quick)')
+    parser.add_argument('--runs', type=int, default=None, help='runs of every case (default 3; 1 with --quick)')
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: rules 10 only, groups 50 and 100; prints only, unless --output is given')
     parser.add_argument('--output', default=None, help='where to write the results (default %s)' % DEFAULT_OUTPUT)
+    parser.add_argument('--latency', default=','.join(str(value) for value in LATENCIES),
+                        help='milliseconds added to every ECS call, one table row set each (default 0,50)')
     args = parser.parse_args(argv)
+    args.latencies = [int(value) for value in args.latency.split(',')]
     if args.runs is None:
-        args.runs = 1 if args.quick else 5
+        args.runs = 1 if args.quick else 3
     if args.runs < 1:
         parser.error('--runs must be >= 1')
     if args.output is None and not args.quick:
@@ -175,19 +225,30 @@ def main(argv=None):
                                    log_path=os.path.join(workdir, 'emulator.log')).start()
         try:
             bench = Bench(emulator, workdir)
-            rule_rows = measure_sizes(bench, sizes['rule_sizes'], args.runs)
+            ecs = EcsReader(emulator.host_port)
+            imports, noops = measure_noops(bench, args.runs, args.latencies)
+            load.sample('after no-ops')
+            sections.append(('No-op of every module, beside ping', noop_table(imports, noops) + baseline_lines()))
+
+            rule_rows = at_latencies(bench, args.latencies, lambda: measure_sizes(bench, sizes['rule_sizes'], args.runs))
             load.sample('after sg_rule')
-            sections.append(('sg_rule', rule_table(rule_rows)))
+            sections.append(('sg_rule', tables(rule_rows, rule_table)))
 
-            membership_rows = measure_membership(bench, args.runs, INSTANCES)
+            membership_rows = at_latencies(bench, args.latencies, lambda: measure_membership(bench, args.runs, INSTANCES))
             load.sample('after sg_membership')
-            sections.append(('sg_membership', membership_table(membership_rows, INSTANCES)))
+            sections.append(('sg_membership', tables(membership_rows, lambda rows, latency: membership_table(rows, INSTANCES, latency))))
 
-            scale = measure_scale(bench, EcsReader(emulator.host_port), sizes['group_sizes'], RULES_PER_GROUP,
-                                  args.runs, ('sg_info', 'sg_audit'))
-            load.sample('end')
+            scale = at_latencies(bench, args.latencies, lambda: measure_scale(bench, ecs, sizes['group_sizes'], RULES_PER_GROUP,
+                                                                                args.runs, ('sg_info', 'sg_audit')))
+            load.sample('after sg_info and sg_audit')
             for module in ('sg_info', 'sg_audit'):
-                sections.append((module, scale_table(module, scale[module], RULES_PER_GROUP)))
+                sections.append((module, tables(scale, lambda result, latency, module=module: scale_table(
+                    module, result[module], RULES_PER_GROUP, latency))))
+
+            fleet = measure_fleet(bench, ecs, sizes['fleet_groups'], FLEET_RULES, args.runs, FLEET_LATENCY)
+            load.sample('end')
+            sections.append(('sg_info and sg_audit over %d groups at %d ms per call' % (sizes['fleet_groups'], FLEET_LATENCY),
+                             fleet_table(fleet, FLEET_RULES, FLEET_LATENCY, FLEET_GOAL_SECONDS)))
         finally:
             emulator.stop()
     elapsed = time.perf_counter() - started
