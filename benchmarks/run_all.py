@@ -56,6 +56,7 @@ LATENCIES = (0, 50)
 FLEET_RULES = 20
 FLEET_LATENCY = 50
 FLEET_GOAL_SECONDS = 15
+SECTIONS = ('noop', 'sg_rule', 'sg_membership', 'scale', 'fleet')
 
 HOW_MEASURED = '''\
 - One emulator process (`python -m emulator`, SQLite state in a temporary directory) serves every benchmark; the
@@ -82,8 +83,8 @@ HOW_MEASURED = '''\
   milliseconds, so there the call counts, not the CPU, decide.
 - No-op: one play per run holds a ping task and the no-op task of every module (`noop_bench.py`); "payload imports"
   is the number of modules the kept AnsiballZ payload imports when run again under `python -X importtime` (exact).
-- Fleet: sg_info (rules included) and sg_audit (defaults) over 1000 groups of 20 rules, one instance each, at 50 ms
-  per call with the default `max_workers`.'''
+- Fleet: sg_info and sg_audit, each with its default options (sg_info: rules, no members), over 1000 groups of 20
+  rules, one instance each, at 50 ms per call with the default `max_workers`.'''
 
 
 def cpu_model():
@@ -198,10 +199,15 @@ def parse_args(argv):
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: rules 10 only, groups 50 and 100; prints only, unless --output is given')
     parser.add_argument('--output', default=None, help='where to write the results (default %s)' % DEFAULT_OUTPUT)
+    parser.add_argument('--sections', default=','.join(SECTIONS),
+                        help='which benchmarks to run, comma separated (default: all of %s)' % ','.join(SECTIONS))
     parser.add_argument('--latency', default=','.join(str(value) for value in LATENCIES),
                         help='milliseconds added to every ECS call, one table row set each (default 0,50)')
     args = parser.parse_args(argv)
     args.latencies = [int(value) for value in args.latency.split(',')]
+    args.sections = [value.strip() for value in args.sections.split(',') if value.strip()]
+    if set(args.sections) - set(SECTIONS):
+        parser.error('--sections: unknown %s; known: %s' % (', '.join(sorted(set(args.sections) - set(SECTIONS))), ', '.join(SECTIONS)))
     if args.runs is None:
         args.runs = 1 if args.quick else 3
     if args.runs < 1:
@@ -226,29 +232,34 @@ def main(argv=None):
         try:
             bench = Bench(emulator, workdir)
             ecs = EcsReader(emulator.host_port)
-            imports, noops = measure_noops(bench, args.runs, args.latencies)
-            load.sample('after no-ops')
-            sections.append(('No-op of every module, beside ping', noop_table(imports, noops) + baseline_lines()))
+            if 'noop' in args.sections:
+                imports, noops = measure_noops(bench, args.runs, args.latencies)
+                load.sample('after no-ops')
+                sections.append(('No-op of every module, beside ping', noop_table(imports, noops) + baseline_lines()))
 
-            rule_rows = at_latencies(bench, args.latencies, lambda: measure_sizes(bench, sizes['rule_sizes'], args.runs))
-            load.sample('after sg_rule')
-            sections.append(('sg_rule', tables(rule_rows, rule_table)))
+            if 'sg_rule' in args.sections:
+                rule_rows = at_latencies(bench, args.latencies, lambda: measure_sizes(bench, sizes['rule_sizes'], args.runs))
+                load.sample('after sg_rule')
+                sections.append(('sg_rule', tables(rule_rows, rule_table)))
 
-            membership_rows = at_latencies(bench, args.latencies, lambda: measure_membership(bench, args.runs, INSTANCES))
-            load.sample('after sg_membership')
-            sections.append(('sg_membership', tables(membership_rows, lambda rows, latency: membership_table(rows, INSTANCES, latency))))
+            if 'sg_membership' in args.sections:
+                membership_rows = at_latencies(bench, args.latencies, lambda: measure_membership(bench, args.runs, INSTANCES))
+                load.sample('after sg_membership')
+                sections.append(('sg_membership', tables(membership_rows, lambda rows, latency: membership_table(rows, INSTANCES, latency))))
 
-            scale = at_latencies(bench, args.latencies, lambda: measure_scale(bench, ecs, sizes['group_sizes'], RULES_PER_GROUP,
-                                                                                args.runs, ('sg_info', 'sg_audit')))
-            load.sample('after sg_info and sg_audit')
-            for module in ('sg_info', 'sg_audit'):
-                sections.append((module, tables(scale, lambda result, latency, module=module: scale_table(
-                    module, result[module], RULES_PER_GROUP, latency))))
+            if 'scale' in args.sections:
+                scale = at_latencies(bench, args.latencies, lambda: measure_scale(bench, ecs, sizes['group_sizes'], RULES_PER_GROUP,
+                                                                                    args.runs, ('sg_info', 'sg_audit')))
+                load.sample('after sg_info and sg_audit')
+                for module in ('sg_info', 'sg_audit'):
+                    sections.append((module, tables(scale, lambda result, latency, module=module: scale_table(
+                        module, result[module], RULES_PER_GROUP, latency))))
 
-            fleet = measure_fleet(bench, ecs, sizes['fleet_groups'], FLEET_RULES, args.runs, FLEET_LATENCY)
-            load.sample('end')
-            sections.append(('sg_info and sg_audit over %d groups at %d ms per call' % (sizes['fleet_groups'], FLEET_LATENCY),
-                             fleet_table(fleet, FLEET_RULES, FLEET_LATENCY, FLEET_GOAL_SECONDS)))
+            if 'fleet' in args.sections:
+                fleet = measure_fleet(bench, ecs, sizes['fleet_groups'], FLEET_RULES, args.runs, FLEET_LATENCY)
+                load.sample('after the fleet')
+                sections.append(('sg_info and sg_audit over %d groups at %d ms per call' % (sizes['fleet_groups'], FLEET_LATENCY),
+                                 fleet_table(fleet, FLEET_RULES, FLEET_LATENCY, FLEET_GOAL_SECONDS)))
         finally:
             emulator.stop()
     elapsed = time.perf_counter() - started
