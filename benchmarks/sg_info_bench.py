@@ -55,8 +55,14 @@ def fleet_info_task(workdir):  # pylint: disable=unused-argument
     return [{'name': 'sg_info', 'cloudwall.alicloud.sg_info': {'vpc_id': DEMO_VPC}}]
 
 
-# The fleet runs each module with its defaults (sg_audit's task already is).
-FLEET_TASKS = {'sg_info': fleet_info_task, 'sg_audit': audit_task}
+def fleet_audit_task(workdir):
+    # sg_audit as a user gets it by default (member_scan auto, default max_workers), with a Markdown report.
+    return [{'name': 'sg_audit', 'cloudwall.alicloud.sg_audit': {
+        'vpc_id': DEMO_VPC, 'report_path': os.path.join(workdir, 'fleet-report.md')}}]
+
+
+# The fleet runs each module with its default options.
+FLEET_TASKS = {'sg_info': fleet_info_task, 'sg_audit': fleet_audit_task}
 
 
 def measure_scale(bench, ecs, sizes, rules, runs, modules=('sg_info',)):

@@ -40,9 +40,10 @@ options:
     default: false
   max_workers:
     description:
-      - How many groups are read at the same time when rules or members are included.
+      - How many groups are read at the same time when rules or members are included (1 to 16). Throttled reads
+        are retried with backoff.
     type: int
-    default: 4
+    default: 8
 extends_documentation_fragment:
   - cloudwall.alicloud.selection
   - cloudwall.alicloud.auth
