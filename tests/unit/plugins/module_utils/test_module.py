@@ -12,7 +12,6 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client as client_module
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import _module as module_utils_module
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import AUTH_ARGUMENT_SPEC, EcsClient
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 

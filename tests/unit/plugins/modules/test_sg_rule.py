@@ -14,6 +14,7 @@ from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples import GROUP_ID, VPC, WEB_ID, permission, rule
 
+
 class FakeEcs(SinglePageEcs):
     """Just enough of ECS for sg_rule: groups, their rules, and scripted failures by action."""
 
@@ -147,8 +148,8 @@ def test_documented_options_match_the_argument_spec():
 
 def test_documented_rule_keys_are_those_the_module_returns():
     contains = yaml.safe_load(sg_rule.RETURN)["rules"]["contains"]
-    assert sorted(contains) == sorted(rule_to_result(parse_rules([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")],
-                                                                           RuleContext()).rules[0]))
+    parsed = parse_rules([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], RuleContext())
+    assert sorted(contains) == sorted(rule_to_result(parsed.rules[0]))
 
 
 # --- the module on a fake ECS ----------------------------------------------------------------------------------
