@@ -186,6 +186,28 @@ def tables(results, table):
     return lines
 
 
+def earlier_sections(path, measured_titles):
+    """The tables of ``path`` (an earlier RESULTS.md) that this run did not measure, marked as such: a run of some
+    ``--sections`` updates those and keeps the others."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding='utf-8') as handle:
+        text = handle.read()
+    written = next((line for line in text.splitlines() if line.startswith('Written by')), 'Written by an earlier run.')
+    kept = []
+    for chunk in text.split('\n## ')[1:]:
+        title, _newline, body = chunk.partition('\n')
+        title = title.replace(' (earlier run)', '')
+        if title in ('Machine', 'How it was measured') or title in measured_titles:
+            continue
+        body = body.strip('\n').split('\n')
+        if body and body[0].startswith('Not measured by this run'):
+            body = body[2:]
+        kept += ['', '## %s (earlier run)' % title, '',
+                 'Not measured by this run; from the earlier run that wrote this file (%s)' % written.rstrip('.'), ''] + body
+    return kept
+
+
 def baseline_lines():
     if not os.path.exists(BASELINE):
         return []
@@ -271,6 +293,8 @@ def main(argv=None):
              '## Machine', ''] + machine_lines() + [load.line(), '', '## How it was measured', '', HOW_MEASURED]
     for title, table in sections:
         lines += ['', '## ' + title, ''] + table
+    if args.output and set(args.sections) != set(SECTIONS):
+        lines += earlier_sections(args.output, [title for title, _table in sections])
     text = '\n'.join(lines) + '\n'
     print(text)
     if args.output:
