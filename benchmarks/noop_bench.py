@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every module's no-op next to ansible.builtin.ping, in one play per run: ratio to ping and payload imports.
 
-Usage (from the repository root, with a Python that has ansible-core and the Alibaba Cloud SDK):
+Usage (from the repository root, after ``make collection``, with the build tree on the import path):
 
-    python benchmarks/noop_bench.py [--runs 5] [--latency 0,50]
+    PYTHONPATH=build python benchmarks/noop_bench.py [--runs 5] [--latency 0,50]
 
 It starts its own emulator, builds a small world (one group per module, sg_rule groups holding 10, 50 and 150
 rules, three instances already in their group, tags already set) with one untimed play, then runs one play per
@@ -24,15 +24,8 @@ import subprocess
 import sys
 import tempfile
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, BENCH_DIR)
-
-from sg_rule_bench import Bench, Case, REPO_ROOT, ansible_version, bulk_rules, spread  # noqa: E402  pylint: disable=wrong-import-position
-
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.demo_seed import DEMO_VPC, DEMO_VSWITCH  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from bench_common import DEMO_VPC, DEMO_VSWITCH, Bench, Case, EmulatorProcess, ansible_version, spread
+from sg_rule_bench import bulk_rules
 
 RULE_SIZES = (10, 50, 150)
 TAGS = {'tier': 'web', 'owner': 'bench'}
