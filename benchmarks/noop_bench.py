@@ -14,12 +14,16 @@ time / ping time of the same run (the runner and callback of sg_rule_bench.py). 
 
 "payload imports" is exact and independent of load: one extra run keeps the AnsiballZ payloads
 (ANSIBLE_KEEP_REMOTE_FILES), then each kept payload is run again under ``python -X importtime`` and the modules
-it imports are counted (the ping payload's count is the floor). See docs/CONTRIBUTING.md.
+it imports are counted (the ping payload's count is the floor). See docs/CONTRIBUTING.md. "payload CPU s" is the
+median CPU time (user + system) of 5 more runs of each kept payload, and "CPU ratio to ping" that over the ping
+payload's: CPU time hardly depends on the machine's load, wall time does.
 """
 
 import argparse
 import glob
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,8 +59,21 @@ def noop_world(bench):
     return [{'name': label, 'cloudwall.alicloud.' + label.split(' ')[0]: options} for label, options in tasks]
 
 
-def payload_imports(bench, tasks):
-    """``{task name: modules imported}`` of every task's kept AnsiballZ payload, ``ping`` included.
+class Payload:
+    """One kept AnsiballZ payload: the modules it imports and the CPU seconds (user + system) of running it again."""
+
+    def __init__(self, path, cpu_runs):
+        self.path = path
+        self.imports = count_imports(path)
+        self.cpu_times = [payload_cpu_seconds(path) for _run in range(cpu_runs)]
+
+    @property
+    def cpu(self):
+        return statistics.median(self.cpu_times)
+
+
+def kept_payloads(bench, tasks, cpu_runs=5):
+    """``{task name: Payload}`` of every task's kept AnsiballZ payload, ``ping`` included.
 
     Tasks run one after another, so the kept temporary directories sorted by their time-stamped names are the
     tasks in play order."""
@@ -67,11 +84,8 @@ def payload_imports(bench, tasks):
     names = ['ping'] + [task['name'] for task in tasks]
     if len(directories) != len(names):
         raise RuntimeError('kept %d payloads for %d tasks' % (len(directories), len(names)))
-    counts = {}
-    for name, directory in zip(names, directories):
-        payload = glob.glob(os.path.join(directory, 'AnsiballZ_*.py'))[0]
-        counts[name] = count_imports(payload)
-    return counts
+    return dict((name, Payload(glob.glob(os.path.join(directory, 'AnsiballZ_*.py'))[0], cpu_runs))
+                for name, directory in zip(names, directories))
 
 
 def count_imports(payload):
@@ -79,6 +93,15 @@ def count_imports(payload):
     proc = subprocess.run([sys.executable, '-X', 'importtime', payload], capture_output=True, text=True, check=False)
     lines = [line for line in proc.stderr.splitlines() if line.startswith('import time:')]
     return len(lines) - 1
+
+
+def payload_cpu_seconds(payload):
+    """CPU seconds (user + system) of one run of a kept payload. Unlike wall time, CPU time hardly depends on what
+    else the machine runs, so it compares modules fairly on a shared machine (the API call's wait is not in it)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, payload], capture_output=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def measure_noops(bench, runs, latencies):
@@ -97,19 +120,21 @@ def measure_noops(bench, runs, latencies):
         finally:
             bench.latency_ms = 0
         results[latency] = cases
-    return payload_imports(bench, tasks), results
+    return kept_payloads(bench, tasks), results
 
 
-def noop_table(imports, results):
-    """Markdown lines: one row per module and latency."""
-    lines = ['| task | latency per call | payload imports | median wall s (min-max) | ratio to ping |',
-             '| --- | ---: | ---: | ---: | ---: |']
+def noop_table(payloads, results):
+    """Markdown lines: one row per module and latency; the payload columns do not depend on latency."""
+    lines = ['| task | latency per call | payload imports | payload CPU s | CPU ratio to ping | median wall s (min-max) | ratio to ping |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+    ping = payloads['ping']
     for latency, cases in sorted(results.items()):
-        pings = [ping for _name, case in cases[:1] for ping in case.ping_times]
-        lines.append('| ping (floor) | %d ms | %d | %s | 1.00 |' % (latency, imports['ping'], spread(pings)))
+        pings = [time for _name, case in cases[:1] for time in case.ping_times]
+        lines.append('| ping (floor) | %d ms | %d | %.3f | 1.00 | %s | 1.00 |' % (latency, ping.imports, ping.cpu, spread(pings)))
         for name, case in cases:
-            lines.append('| %s no-op | %d ms | %d | %s | %.2f |' % (name, latency, imports[name], spread(case.task_times),
-                                                                   case.ratio))
+            payload = payloads[name]
+            lines.append('| %s no-op | %d ms | %d | %.3f | %.2f | %s | %.2f |' % (
+                name, latency, payload.imports, payload.cpu, payload.cpu / ping.cpu, spread(case.task_times), case.ratio))
     return lines
 
 
@@ -126,10 +151,10 @@ def main(argv=None):
         emulator = EmulatorProcess(os.path.join(workdir, 'ecs.sqlite3'), seed='demo',
                                    log_path=os.path.join(workdir, 'emulator.log')).start()
         try:
-            imports, results = measure_noops(Bench(emulator, workdir), args.runs, latencies)
+            payloads, results = measure_noops(Bench(emulator, workdir), args.runs, latencies)
         finally:
             emulator.stop()
-    print('\n'.join(noop_table(imports, results)))
+    print('\n'.join(noop_table(payloads, results)))
     print()
     print('%d runs per latency; load average %.2f at the end; %d CPUs, %s.' % (
         args.runs, os.getloadavg()[0], os.cpu_count() or 0, ansible_version()))
