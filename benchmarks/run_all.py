@@ -70,7 +70,7 @@ HOW_MEASURED = '''\
 - sg_membership: every run resets the emulator, seeds 150 Running VPC instances (in the demo VPC's default
   group) and one empty group, then runs: join (state present), the same again (no-op), and move
   (state exact: the target group only, leaving the default group).
-- sg_info (`include_rules`, `include_members`) and sg_audit (defaults: `member_scan: auto`, `max_workers: 4`,
+- sg_info (`include_rules`, `include_members`) and sg_audit (`member_scan: auto`, `max_workers: 4`,
   a Markdown report) over the demo VPC: N benchmark groups of 100 ingress rules each, one instance in each,
   plus the demo VPC's default group. "growth" is a figure divided by the same figure at half the groups
   (x2.00 is linear).
