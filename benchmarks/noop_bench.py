@@ -55,6 +55,7 @@ def noop_world(bench):
         ('sg_tags', {'security_group': groups['noop-tags'], 'tags': TAGS}),
         ('sg_info', {'security_group_ids': [groups['noop-rules-50']], 'include_rules': True}),
         ('sg_audit', {'security_group_ids': [groups['noop-rules-50']]}),
+        ('sg_reachability', {'source': instances[0], 'destination': instances[1], 'port': 443}),
     ]
     return [{'name': label, 'cloudwall.alicloud.' + label.split(' ')[0]: options} for label, options in tasks]
 
