@@ -57,7 +57,7 @@ def noop_world(bench):
         ('sg_audit', {'security_group_ids': [groups['noop-rules-50']]}),
         ('sg_reachability', {'source': instances[0], 'destination': instances[1], 'port': 443}),
     ]
-    return [{'name': label, 'cloudwall.alicloud.' + label.split(' ')[0]: options} for label, options in tasks]
+    return [{'name': label, 'cloudwall.alicloud.' + label.split(' ', maxsplit=1)[0]: options} for label, options in tasks]
 
 
 class Payload:

@@ -267,8 +267,8 @@ def main(argv=None):
                 sections.append(('sg_membership', tables(membership_rows, lambda rows, latency: membership_table(rows, INSTANCES, latency))))
 
             if 'scale' in args.sections:
-                scale = at_latencies(bench, args.latencies, lambda: measure_scale(bench, ecs, sizes['group_sizes'], RULES_PER_GROUP,
-                                                                                    args.runs, ('sg_info', 'sg_audit')))
+                scale = at_latencies(bench, args.latencies, lambda: measure_scale(
+                    bench, ecs, sizes['group_sizes'], RULES_PER_GROUP, args.runs, ('sg_info', 'sg_audit')))
                 load.sample('after sg_info and sg_audit')
                 for module in ('sg_info', 'sg_audit'):
                     sections.append((module, tables(scale, lambda result, latency, module=module: scale_table(
