@@ -53,6 +53,15 @@ DEMO_CLASSIC_INSTANCE = "i-democlassic000000001"
 DEMO_ENI_WEB1 = "eni-demoweb0000000000001"
 DEMO_ENI_FREE = "eni-demofree000000000001"
 DEMO_PREFIX_LIST = "pl-demo0000000000000001"
+# The demo seed's two accounts (emulator/README.md): the demo account signs with the demo key pair; the partner
+# account has its own key pair and one group, invisible to the demo account.
+DEMO_ACCOUNT_ID = "1234567890123456"
+DEMO_ACCOUNT_NAME = "cloudwall-demo"
+PARTNER_ACCOUNT_ID = "1111222233334444"
+PARTNER_ACCOUNT_NAME = "cloudwall-partner"
+PARTNER_ACCESS_KEY_ID = "LTAI5tEmuPartnerAccessKey1"
+PARTNER_ACCESS_KEY_SECRET = "EmuPartnerSecretDoNotUseInProd0"
+PARTNER_GROUP = "sg-otheraccount000000001"
 
 # Every key a Permission carries in DescribeSecurityGroupAttribute (ECS_API.md section 3).
 PERMISSION_KEYS = frozenset((
