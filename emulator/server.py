@@ -89,7 +89,8 @@ class EmulatorServer(ThreadingHTTPServer):
         self._owned_state_path = owned_state_path
         super().__init__((host, port), EcsRequestHandler)
         if ssl_context is not None:
-            self.socket = ssl_context.wrap_socket(self.socket, server_side=True)
+            # The handshake runs in the handler's thread (EcsRequestHandler.setup), never in the accepting one.
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     @property
     def endpoint(self) -> str:
@@ -154,6 +155,8 @@ class EmulatorServer(ThreadingHTTPServer):
         if action not in ACTIONS:
             raise EcsError("InvalidAction", f"Specified api {action!r} is not found, please check your url and method.")
         if not region:
+            if action == "DescribeRegions":
+                return  # it takes no RegionId (API reference; the Tea model DescribeRegionsRequest has no region_id)
             raise missing("RegionId")
         if region not in REGIONS:
             raise EcsError("InvalidRegionId.NotFound", f"The specified RegionId {region!r} does not exist.")
@@ -164,6 +167,13 @@ class EcsRequestHandler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes; with Nagle on, delayed ACKs add 40 ms to every answer.
     disable_nagle_algorithm = True
     server: EmulatorServer
+
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.settimeout(30)
+            self.connection.do_handshake()
+            self.connection.settimeout(None)
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
         # The request line holds the query string, Signature and SecurityToken included: mask them as the call log does.
