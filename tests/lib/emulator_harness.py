@@ -78,7 +78,7 @@ class EcsApi:
     """The real SDK (AcsClient + aliyunsdkecs request classes) aimed at one emulator."""
 
     def __init__(self, endpoint, access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET,
-                 security_token=None, region=DEMO_REGION, auto_retry=False, timeout=None):
+                 security_token=None, region=DEMO_REGION, auto_retry=False, timeout=None, verify=None):
         self.endpoint = endpoint
         self.host_port = endpoint.split("://", 1)[-1]
         if security_token is None:
@@ -87,7 +87,7 @@ class EcsApi:
             credential = StsTokenCredential(access_key_id, access_key_secret, security_token)
         # Without proxy=None entries the SDK would send loopback traffic to any HTTP(S)_PROXY.
         self.client = AcsClient(credential=credential, region_id=region, auto_retry=auto_retry,
-                                timeout=timeout, pool_size=16, proxy={"http": None, "https": None})
+                                timeout=timeout, pool_size=16, proxy={"http": None, "https": None}, verify=verify)
 
     def build(self, request_class, query=None, **setters):
         """A request with each keyword applied through its SDK setter, `query` added as raw query params."""
