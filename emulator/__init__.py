@@ -3,6 +3,4 @@
 # The distribution's own version (pyproject.toml reads it); independent of the collection's.
 __version__ = "1.0.0"
 
-# The demo account (emulator/accounts.py): resources seeded without an owner belong to it.
-EMULATOR_ACCOUNT_ID = "1234567890123456"
 API_VERSION = "2014-05-26"
