@@ -7,7 +7,7 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 
 class ModuleDocFragment:
-    """How sg_info and sg_audit select groups (module_utils._groups.SELECTION_ARGUMENT_SPEC)."""
+    """How sg_info and sg_audit select groups (module_utils._selection.SELECTION_ARGUMENT_SPEC)."""
 
     DOCUMENTATION = r"""
 options:
@@ -40,4 +40,9 @@ options:
       - Only normal or only enterprise groups.
     type: str
     choices: [normal, enterprise]
+  max_workers:
+    description:
+      - How many groups are read at the same time (1 to 16).
+    type: int
+    default: 4
 """

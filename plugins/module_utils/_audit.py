@@ -22,6 +22,7 @@ import ipaddress
 from collections import OrderedDict, namedtuple
 from functools import lru_cache
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     INGRESS,
     MAX_PORT,
@@ -180,11 +181,6 @@ def traffic_covers(outer, inner):
     return _net_covers(outer.local, inner.local)
 
 
-def rule_covers(outer, inner):
-    """True when every packet ``inner`` matches is matched by ``outer`` (priority and policy aside)."""
-    return traffic_covers(traffic_of(outer), traffic_of(inner))
-
-
 def relate_rules(rules):
     """``(shadowed_by, covered_by)``, one entry per rule (None when there is none).
 
@@ -223,11 +219,6 @@ def relate_rules(rules):
                 elif other.policy == "drop" and (shadowed_by[inner] is None or priority < shadowed_by[inner].priority):
                     shadowed_by[inner] = other
     return tuple(shadowed_by), tuple(covered_by)
-
-
-def decides_before(first, second):
-    """True when ``first`` is evaluated no later than ``second``: 1 is the highest priority."""
-    return first.priority <= second.priority
 
 
 def rule_reach(group, rule):
@@ -529,18 +520,15 @@ def members_from_api(instances, network_interfaces, audited_ids):
 
     for item in instances:
         instance_ids.add(item.get("InstanceId"))
-        add(item.get("InstanceId"), item.get("InstanceName"), "instance", _group_ids(item))
+        add(item.get("InstanceId"), item.get("InstanceName"), "instance", items_at(item, "SecurityGroupIds.SecurityGroupId"))
     for item in network_interfaces:
         if item.get("Type") == "Primary" and item.get("InstanceId") in instance_ids:
             continue
         if item.get("Type") == "Primary" and item.get("InstanceId"):
             # A primary interface of an instance we did not read: count the instance, as the console does.
-            add(item.get("InstanceId"), "", "instance", _group_ids(item))
+            add(item.get("InstanceId"), "", "instance", items_at(item, "SecurityGroupIds.SecurityGroupId"))
             continue
-        add(item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), "eni", _group_ids(item))
+        add(item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), "eni", items_at(item, "SecurityGroupIds.SecurityGroupId"))
     return members_by_group, list(members.values())
 
 
-def _group_ids(item):
-    node = (item.get("SecurityGroupIds") or {}).get("SecurityGroupId") or []
-    return [node] if isinstance(node, str) else list(node)

@@ -13,7 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
+import tempfile
 from collections import OrderedDict, namedtuple
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import (
@@ -294,3 +296,18 @@ def render_report(path, groups, findings, summary, region=None):
     if path.lower().endswith(".json"):
         return render_json(groups, findings, summary, region)
     return render_markdown(groups, findings, summary, region)
+
+
+def write_report_file(path, text):
+    """Replace the report at ``path`` atomically: a reader never sees half a report. Raises OSError."""
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".sg_audit-", dir=os.path.dirname(path))
+        with os.fdopen(handle, "w", encoding="utf-8") as report:
+            report.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except (IOError, OSError):
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

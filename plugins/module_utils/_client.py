@@ -25,6 +25,7 @@ import time
 import traceback
 import uuid
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials import (
     MODE_ACCESS_KEY,
     MODE_ECS_RAM_ROLE,
@@ -32,7 +33,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials im
     MODE_STS_TOKEN,
     resolve_credentials,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, is_already_done
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import DEFAULT_BASE_DELAY, backoff_delays
 
 try:
@@ -217,15 +218,6 @@ def parse_endpoint(value):
     return Endpoint(scheme=scheme, host=rest, loopback=loopback)
 
 
-def dig(data, path):
-    """The list at a dotted ``path`` such as ``SecurityGroups.SecurityGroup``; [] when absent."""
-    for part in path.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    if data is None:
-        return []
-    return data if isinstance(data, list) else [data]
-
-
 # ---------------------------------------------------------------------------------------------------------
 # SDK glue
 
@@ -392,7 +384,8 @@ class EcsClient:
         """Call ``action`` with ``params`` (nested dicts/lists, see flatten_params); return the JSON answer.
 
         A mutating call whose action takes a ClientToken gets one token reused by all its retries, so a
-        retry after a lost answer cannot apply the change twice. Raises EcsApiError.
+        retry after a lost answer cannot apply the change twice. A write refused because its end state already
+        holds (``_errors.ALREADY_DONE_CODES``) answers ``{"AlreadyDone": code}``. Raises EcsApiError.
         """
         if mutating is None:
             mutating = is_mutating(action)
@@ -409,6 +402,8 @@ class EcsClient:
                 return self._send(action, query)
             except EcsApiError as error:
                 error.attempts = attempt
+                if is_already_done(action, error.code):
+                    return {"AlreadyDone": error.code, "RequestId": error.request_id}
                 if not error.retryable:
                     raise
                 delay = next(delays, None)
@@ -470,7 +465,7 @@ class EcsClient:
             seen_tokens = set()
             while True:
                 answer = self.call(action, params)
-                items.extend(dig(answer, items_path))
+                items.extend(items_at(answer, items_path))
                 token = answer.get("NextToken")
                 if not token:
                     return items
@@ -484,7 +479,7 @@ class EcsClient:
             while True:
                 params.update(PageNumber=page, PageSize=size)
                 answer = self.call(action, params)
-                batch = dig(answer, items_path)
+                batch = items_at(answer, items_path)
                 items.extend(batch)
                 total = answer.get("TotalCount")
                 if len(batch) < size or (total is not None and len(items) >= int(total)):

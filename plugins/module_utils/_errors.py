@@ -19,6 +19,30 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import i
 
 REDACTED = "***"
 
+# "Not found" answers for a security group: today's code of DeleteSecurityGroup, and the older one that the other
+# actions still give (ECS_API.md section 6). Clients accept both.
+GROUP_NOT_FOUND_CODES = frozenset(("InvalidSecurityGroupId.NotFound", "InvalidSecurityGroup.NotFound"))
+# An unknown rule id in RevokeSecurityGroup(Egress): 400 InvalidParam.SecurityGroupRuleId since 2024-07-08, 404
+# InvalidSecurityGroupRuleId.NotFound before (ECS_API.md section 6).
+RULE_NOT_FOUND_CODES = frozenset(("InvalidSecurityGroupRuleId.NotFound", "InvalidParam.SecurityGroupRuleId"))
+
+# Writes whose refusal says that their end state already holds: the group or the rule is gone, the member is
+# already in or out. Whether the first attempt's answer was lost (these actions take no ClientToken) or another
+# writer got there first, the declared state is reached, so EcsClient.call() answers ``{"AlreadyDone": code}``
+# instead of failing. The one place that decides "already done".
+ALREADY_DONE_CODES = {
+    "DeleteSecurityGroup": GROUP_NOT_FOUND_CODES,
+    "RevokeSecurityGroup": RULE_NOT_FOUND_CODES,
+    "RevokeSecurityGroupEgress": RULE_NOT_FOUND_CODES,
+    "JoinSecurityGroup": frozenset(("InvalidInstanceId.AlreadyExists",)),
+    "LeaveSecurityGroup": frozenset(("InvalidSecurityGroupAssociation.NotFound",)),
+}
+
+
+def is_already_done(action, code):
+    """Whether ``code`` answering ``action`` means the write's end state already holds (see ALREADY_DONE_CODES)."""
+    return code in ALREADY_DONE_CODES.get(action, ())
+
 # The SDK puts every request parameter in the URL; a connection error repeats that URL
 # (AccessKeyId, Signature, SecurityToken, ...), so any query string is dropped from messages.
 _QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
@@ -40,6 +64,15 @@ def scrub(text, secrets=()):
         for form in (secret, quote(secret, safe=""), quote(secret, safe="~")):
             text = text.replace(form, REDACTED)
     return text
+
+
+class ValidationError(ValueError):
+    """Bad input found before any API call. Its text names the argument, the value and what is allowed;
+    the module base class turns it into a failed task in one place."""
+
+    def result(self):
+        """The keys of the failed task's result."""
+        return {"msg": str(self)}
 
 
 class ConfigurationError(Exception):

@@ -14,16 +14,18 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
 
 RESOURCE_TYPE = "securitygroup"
-GROUP_NOT_FOUND = "InvalidSecurityGroupId.NotFound"
 
 # Batch sizes the API accepts in one request (ECS_API.md section 3).
 IDS_PER_DESCRIBE = 100
 IDS_PER_REFERENCES_CALL = 10
 IDS_PER_TAG_CALL = 50
+# DescribeNetworkInterfaces pages hold up to 500 items.
+INTERFACES_PAGE_SIZE = 500
 KEYS_PER_UNTAG_CALL = 20
 GROUPS_PAGE_SIZE = 100
 RULES_PAGE_SIZE = 1000
@@ -41,45 +43,8 @@ class GroupLookupError(Exception):
         self.candidates = candidates or []
 
 
-def chunks(items, size):
-    items = list(items)
-    return [items[start:start + size] for start in range(0, len(items), size)]
-
-
-def _items(response, path):
-    node = response
-    for part in path.split("."):
-        node = (node or {}).get(part)
-    return node or []
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Reading groups
-
-
-# The group filters of sg_info and sg_audit (documented by the cloudwall.alicloud.selection fragment).
-SELECTION_ARGUMENT_SPEC = dict(
-    security_group_ids=dict(type="list", elements="str", aliases=["ids", "group_ids"]),
-    name=dict(type="str", aliases=["security_group_name", "group_name"]),
-    vpc_id=dict(type="str"),
-    tags=dict(type="dict"),
-    network_type=dict(type="str", choices=["vpc", "classic"]),
-    security_group_type=dict(type="str", choices=["normal", "enterprise"]),
-)
-
-
-def select_groups(client, params):
-    """The groups the SELECTION_ARGUMENT_SPEC options of ``params`` select, every page.
-
-    The API matches names loosely, so the name filter is applied again exactly here.
-    """
-    raw_groups = describe_groups(
-        client, ids=params["security_group_ids"], name=params["name"], vpc_id=params["vpc_id"],
-        tags=params["tags"], network_type=params["network_type"], group_type=params["security_group_type"],
-    )
-    if params["name"] is not None:
-        raw_groups = [group for group in raw_groups if group.get("SecurityGroupName") == params["name"]]
-    return raw_groups
 
 
 def describe_groups(client, ids=None, name=None, vpc_id=None, tags=None, network_type=None, group_type=None,
@@ -101,7 +66,7 @@ def describe_groups(client, ids=None, name=None, vpc_id=None, tags=None, network
         return client.paginate("DescribeSecurityGroups", base, "SecurityGroups.SecurityGroup",
                                style="token", page_size=GROUPS_PAGE_SIZE)
     groups = []
-    for id_chunk in chunks(list(dict.fromkeys(ids)), IDS_PER_DESCRIBE):
+    for id_chunk in chunks(unique(ids), IDS_PER_DESCRIBE):
         params = dict(base, SecurityGroupIds=id_chunk)
         groups.extend(client.paginate("DescribeSecurityGroups", params, "SecurityGroups.SecurityGroup",
                                       style="token", page_size=GROUPS_PAGE_SIZE))
@@ -161,7 +126,7 @@ def ambiguous_name_error(name, vpc_id, matches):
 
 def find_groups(client, ids_or_names, vpc_id=None):
     """Resolve several references, reading all id-like ones in one batched describe. Keeps the given order."""
-    refs = list(dict.fromkeys(ids_or_names))
+    refs = unique(ids_or_names)
     by_id = {}
     id_like = [ref for ref in refs if GROUP_ID_PATTERN.match(ref)]
     if id_like:
@@ -209,7 +174,7 @@ def _read_rule_pages(client, group_id, direction, nic_type):
         if attributes is None:
             attributes = dict((key, value) for key, value in response.items()
                               if key not in ("Permissions", "NextToken", "RequestId"))
-        permissions.extend(_items(response, "Permissions.Permission"))
+        permissions.extend(items_at(response, "Permissions.Permission"))
         token = response.get("NextToken")
         if not token or token in seen_tokens:
             return attributes, permissions
@@ -235,13 +200,32 @@ def describe_members(client, group_id):
     return {"instances": instances, "network_interfaces": interfaces}
 
 
+def describe_scope_members(client, raw_groups):
+    """Like describe_members, for the smallest scope holding all ``raw_groups``: one region-wide listing of the
+    instances and secondary interfaces of their VPC (or of the classic network), instead of two calls per group."""
+    vpc_ids = set(raw.get("VpcId") or "" for raw in raw_groups)
+    instance_filter, interface_filter = {}, {"Type": "Secondary"}
+    if len(vpc_ids) == 1 and "" not in vpc_ids:
+        instance_filter["VpcId"] = interface_filter["VpcId"] = vpc_ids.pop()
+    elif vpc_ids == set([""]):
+        instance_filter["InstanceNetworkType"] = "classic"
+        interface_filter = None  # network interfaces exist only in VPCs
+    instances = client.paginate("DescribeInstances", instance_filter, "Instances.Instance", style="token",
+                                page_size=MEMBERS_PAGE_SIZE)
+    interfaces = []
+    if interface_filter is not None:
+        interfaces = client.paginate("DescribeNetworkInterfaces", interface_filter, "NetworkInterfaceSets.NetworkInterfaceSet",
+                                     style="token", page_size=INTERFACES_PAGE_SIZE)
+    return {"instances": instances, "network_interfaces": interfaces}
+
+
 def describe_references(client, group_ids):
     """``{group_id: [ids of groups whose rules reference it]}`` for every given id (10 per request)."""
     result = dict((group_id, []) for group_id in dict.fromkeys(group_ids))
     for id_chunk in chunks(list(result), IDS_PER_REFERENCES_CALL):
         response = client.call("DescribeSecurityGroupReferences", {"SecurityGroupId": id_chunk})
-        for reference in _items(response, "SecurityGroupReferences.SecurityGroupReference"):
-            referencing = _items(reference, "ReferencingSecurityGroups.ReferencingSecurityGroup")
+        for reference in items_at(response, "SecurityGroupReferences.SecurityGroupReference"):
+            referencing = items_at(reference, "ReferencingSecurityGroups.ReferencingSecurityGroup")
             ids = result.setdefault(reference.get("SecurityGroupId"), [])
             for item in referencing:
                 if item.get("SecurityGroupId") not in ids:
@@ -278,13 +262,7 @@ def modify_inner_access_policy(client, group_id, policy):
 
 
 def delete_group(client, group_id):
-    try:
-        client.call("DeleteSecurityGroup", {"SecurityGroupId": group_id})
-    except EcsApiError as error:
-        # DeleteSecurityGroup takes no ClientToken: when an attempt went through but its answer was lost, the
-        # retry finds the group gone, which is the success that attempt had.
-        if not (error.code == GROUP_NOT_FOUND and error.attempts > 1):
-            raise
+    client.call("DeleteSecurityGroup", {"SecurityGroupId": group_id})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -362,48 +340,14 @@ def snake_group(raw, attributes=None):
         "ecs_count": _int_or_none(raw.get("EcsCount")),
         "rule_count": _int_or_none(raw.get("RuleCount")),
         "group_to_group_rule_count": _int_or_none(raw.get("GroupToGroupRuleCount")),
-        "tags": tags_from_api(_items(raw, "Tags.Tag")),
+        "tags": tags_from_api(items_at(raw, "Tags.Tag")),
     }
     return group
 
 
-_RULE_FIELDS = (
-    ("SecurityGroupRuleId", "security_group_rule_id"),
-    ("Direction", "direction"),
-    ("PortRange", "port_range"),
-    ("SourcePortRange", "source_port_range"),
-    ("SourceCidrIp", "source_cidr_ip"),
-    ("Ipv6SourceCidrIp", "ipv6_source_cidr_ip"),
-    ("SourceGroupId", "source_group_id"),
-    ("SourceGroupName", "source_group_name"),
-    ("SourceGroupOwnerAccount", "source_group_owner_account"),
-    ("SourcePrefixListId", "source_prefix_list_id"),
-    ("SourcePrefixListName", "source_prefix_list_name"),
-    ("DestCidrIp", "dest_cidr_ip"),
-    ("Ipv6DestCidrIp", "ipv6_dest_cidr_ip"),
-    ("DestGroupId", "dest_group_id"),
-    ("DestGroupName", "dest_group_name"),
-    ("DestGroupOwnerAccount", "dest_group_owner_account"),
-    ("DestPrefixListId", "dest_prefix_list_id"),
-    ("DestPrefixListName", "dest_prefix_list_name"),
-    ("NicType", "nic_type"),
-    ("Description", "description"),
-    ("CreateTime", "create_time"),
-)
-
-
-def snake_rule(raw):
-    """A Permission in snake_case: protocol and policy lower case, priority an int, unset fields ``""``."""
-    rule = dict((snake, raw.get(camel) or "") for camel, snake in _RULE_FIELDS)
-    rule["ip_protocol"] = (raw.get("IpProtocol") or "").lower()
-    rule["policy"] = (raw.get("Policy") or "").lower()
-    rule["priority"] = _int_or_none(raw.get("Priority"))
-    return rule
-
-
 def snake_instance(raw):
     vpc = raw.get("VpcAttributes") or {}
-    private_ips = _items(vpc, "PrivateIpAddress.IpAddress") or _items(raw, "InnerIpAddress.IpAddress")
+    private_ips = items_at(vpc, "PrivateIpAddress.IpAddress") or items_at(raw, "InnerIpAddress.IpAddress")
     return {
         "instance_id": raw.get("InstanceId"),
         "instance_name": raw.get("InstanceName"),
@@ -412,7 +356,7 @@ def snake_instance(raw):
         "vpc_id": vpc.get("VpcId") or "",
         "zone_id": raw.get("ZoneId"),
         "private_ip_addresses": list(private_ips),
-        "security_group_ids": list(_items(raw, "SecurityGroupIds.SecurityGroupId")),
+        "security_group_ids": items_at(raw, "SecurityGroupIds.SecurityGroupId"),
     }
 
 
@@ -424,7 +368,7 @@ def snake_network_interface(raw):
         "instance_id": raw.get("InstanceId") or "",
         "vpc_id": raw.get("VpcId") or "",
         "private_ip_address": raw.get("PrivateIpAddress"),
-        "security_group_ids": list(_items(raw, "SecurityGroupIds.SecurityGroupId")),
+        "security_group_ids": items_at(raw, "SecurityGroupIds.SecurityGroupId"),
     }
 
 

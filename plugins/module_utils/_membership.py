@@ -14,6 +14,8 @@ one rule changes nothing, and the user sees every problem at once.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at, unique
+
 import collections
 
 INSTANCE = "instance"
@@ -43,23 +45,6 @@ Change = collections.namedtuple("Change", ["target_id", "kind", "before", "after
 Plan = collections.namedtuple("Plan", ["changes", "problems"])
 
 
-def _items(data, path):
-    for part in path.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    if data is None:
-        return []
-    return data if isinstance(data, list) else [data]
-
-
-def unique(items):
-    """``items`` without repeats, first occurrence kept."""
-    seen = set()
-    result = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            result.append(item)
-    return result
 
 
 def target_from_instance(raw):
@@ -68,13 +53,13 @@ def target_from_instance(raw):
     if raw.get("InstanceNetworkType") == "classic":
         vpc_id = ""
     return Target(id=raw.get("InstanceId"), kind=INSTANCE, vpc_id=vpc_id, status=raw.get("Status") or "",
-                  group_ids=list(_items(raw, "SecurityGroupIds.SecurityGroupId")))
+                  group_ids=items_at(raw, "SecurityGroupIds.SecurityGroupId"))
 
 
 def target_from_network_interface(raw):
     """A DescribeNetworkInterfaces item as a Target."""
     return Target(id=raw.get("NetworkInterfaceId"), kind=NETWORK_INTERFACE, vpc_id=raw.get("VpcId") or "",
-                  status=raw.get("Status") or "", group_ids=list(_items(raw, "SecurityGroupIds.SecurityGroupId")))
+                  status=raw.get("Status") or "", group_ids=items_at(raw, "SecurityGroupIds.SecurityGroupId"))
 
 
 def group_from_api(raw):
@@ -177,8 +162,9 @@ def plan_membership(kind, target_ids, found, wanted, groups, state, max_groups):
     return Plan(changes=changes, problems=problems)
 
 
-def change_steps(change):
-    """The API steps of one change, in order: one replace, or every join before any leave.
+def change_calls(change):
+    """The API calls of one change as ``(JOIN|LEAVE|REPLACE, value)``, in order: one replace, or every join
+    before any leave.
 
     Joining first means a target is never without a group, even between two calls.
     """
@@ -189,10 +175,10 @@ def change_steps(change):
     return [(JOIN, group_id) for group_id in change.joins] + [(LEAVE, group_id) for group_id in change.leaves]
 
 
-def membership_after_steps(before, steps):
-    """The group ids after the given steps succeeded, e.g. to report how far a failed change got."""
+def membership_after_calls(before, calls):
+    """The group ids after the given calls succeeded, e.g. to report how far a failed change got."""
     groups = list(before)
-    for kind, value in steps:
+    for kind, value in calls:
         if kind == JOIN and value not in groups:
             groups.append(value)
         elif kind == LEAVE:
@@ -206,3 +192,56 @@ def problems_message(problems):
     """One failure message for all problems found before any write."""
     return "nothing was changed: %d problem%s found before any change: %s" % (
         len(problems), "" if len(problems) == 1 else "s", "; ".join(problems))
+
+
+def target_entry(change, after):
+    """One item of RV(targets): a target's groups before and after (planned, or reached)."""
+    return {
+        "id": change.target_id,
+        "type": change.kind,
+        "before": list(change.before),
+        "after": list(after),
+        "changed": list(after) != list(change.before),
+        "joined": [group_id for group_id in after if group_id not in change.before],
+        "left": [group_id for group_id in change.before if group_id not in after],
+    }
+
+
+class Progress:
+    """How far applying a plan got: the changes done, and on a failure the target that failed and the groups it
+    has now. ``failure(error)`` is the failed task's message and result keys."""
+
+    def __init__(self, changes, pending):
+        self.changes = changes
+        self.pending = pending
+        self.done = []
+        self.failed = None
+        self.reached = None
+
+    def fail_at(self, change, reached):
+        self.failed, self.reached = change, list(reached)
+
+    def after_by_id(self):
+        after = dict((change.target_id, change.before) for change in self.changes)
+        after.update((change.target_id, change.after) for change in self.done)
+        if self.failed is not None:
+            after[self.failed.target_id] = self.reached
+        return after
+
+    def changed(self):
+        return bool(self.done) or (self.failed is not None and self.reached != list(self.failed.before))
+
+    def targets(self):
+        after = self.after_by_id()
+        return [target_entry(change, after[change.target_id]) for change in self.changes]
+
+    def failure(self, error):
+        failed = self.failed
+        position = len(self.done) + 1
+        not_attempted = self.pending[position:]
+        msg = "%s, at %s (change %d of %d). %d target(s) were changed before; %s now has %s; %d target(s) were not attempted." % (
+            error, label(failed.kind, failed.target_id), position, len(self.pending), len(self.done), failed.target_id,
+            ", ".join(self.reached) or "no group", len(not_attempted))
+        return dict(msg=msg, targets=self.targets(), done=[change.target_id for change in self.done],
+                    failed_target=failed.target_id, not_attempted=[change.target_id for change in not_attempted],
+                    error=error.to_dict())

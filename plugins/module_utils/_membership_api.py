@@ -10,7 +10,6 @@ the Join/Leave/Modify*Attribute calls of a plan. The planning itself is in membe
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GROUP_ID_PATTERN,
     GroupLookupError,
@@ -30,12 +29,6 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership imp
 # NetworkInterfaceId.1..100. One read of 100 targets is one call.
 IDS_PER_TARGET_READ = 100
 TARGET_PAGE_SIZE = 100
-
-# Join/Leave take no ClientToken. When a retried call had in fact succeeded (answer lost), the retry meets
-# these codes: the wanted state is reached, so they count as success.
-ALREADY_JOINED = "InvalidInstanceId.AlreadyExists"
-ALREADY_LEFT = "InvalidSecurityGroupAssociation.NotFound"
-
 
 def read_instances(client, instance_ids):
     """``{instance_id: raw DescribeInstances item}`` of those ids that exist, 100 ids per call."""
@@ -85,19 +78,11 @@ def _target_param(kind, target_id):
 
 
 def join_group(client, kind, target_id, group_id):
-    try:
-        client.call("JoinSecurityGroup", dict(_target_param(kind, target_id), SecurityGroupId=group_id))
-    except EcsApiError as error:
-        if error.code != ALREADY_JOINED:
-            raise
+    client.call("JoinSecurityGroup", dict(_target_param(kind, target_id), SecurityGroupId=group_id))
 
 
 def leave_group(client, kind, target_id, group_id):
-    try:
-        client.call("LeaveSecurityGroup", dict(_target_param(kind, target_id), SecurityGroupId=group_id))
-    except EcsApiError as error:
-        if error.code != ALREADY_LEFT:
-            raise
+    client.call("LeaveSecurityGroup", dict(_target_param(kind, target_id), SecurityGroupId=group_id))
 
 
 def replace_groups(client, kind, target_id, group_ids):
@@ -108,9 +93,9 @@ def replace_groups(client, kind, target_id, group_ids):
         client.call("ModifyNetworkInterfaceAttribute", {"NetworkInterfaceId": target_id, "SecurityGroupId": list(group_ids)})
 
 
-def apply_step(client, kind, target_id, step):
-    """Make the API call of one ``(JOIN|LEAVE|REPLACE, value)`` step from membership.change_steps()."""
-    action, value = step
+def apply_call(client, kind, target_id, call):
+    """Make one ``(JOIN|LEAVE|REPLACE, value)`` call of membership.change_calls()."""
+    action, value = call
     if action == JOIN:
         join_group(client, kind, target_id, value)
     elif action == LEAVE:

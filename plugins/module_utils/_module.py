@@ -5,9 +5,9 @@
 # import it; it may change in any release without notice.
 """AlicloudModule: the base class of every module (argument spec, lazy client, results, failures).
 
-A module defines ``represent``, ``define_module()`` and ``run()``; its ``main()`` is ``Cls.run_module()``.
+A module defines ``result_key``, ``define_module()`` and ``run()``; its ``main()`` is ``Cls.run_module()``.
 ``run()`` reads, plans with pure functions, and applies unless ``self.check_mode``; it sets
-``self.changed``, ``self.diff`` and ``self.result_value`` (returned under ``represent``).
+``self.changed``, ``self.diff`` and ``self.result_value`` (returned under ``result_key``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +24,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import 
     SDK_PACKAGES,
     EcsClient,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, ValidationError
 
 
 # API answers that mean the credentials themselves were refused.
@@ -38,7 +38,7 @@ class AlicloudModule:
     """Common behaviour of cloudwall.alicloud modules."""
 
     # Result key of the module's main output, e.g. "security_group".
-    represent = None
+    result_key = None
 
     def __init__(self, module):
         self.module = module
@@ -46,7 +46,7 @@ class AlicloudModule:
         self.check_mode = module.check_mode
         self.changed = False
         self.diff = {"before": {}, "after": {}}
-        # The value returned under ``represent``; other top-level result keys go in ``extra_results``.
+        # The value returned under ``result_key``; other top-level result keys go in ``extra_results``.
         self.result_value = None
         self.extra_results = {}
         self._client = None
@@ -103,22 +103,22 @@ class AlicloudModule:
         raise NotImplementedError("%s must implement run()" % type(self).__name__)
 
     def prepare_result(self):
-        """The value returned under ``represent``; override to shape it."""
+        """The value returned under ``result_key``; override to shape it."""
         return self.result_value
 
     def partial_result(self):
         """Result keys safe to return when the run stopped half way (no call to prepare_result)."""
         result = dict(self.extra_results)
         result["changed"] = self.changed
-        if self.represent and self.result_value is not None:
-            result[self.represent] = self.result_value
+        if self.result_key and self.result_value is not None:
+            result[self.result_key] = self.result_value
         return result
 
     def get_result(self):
         result = dict(self.extra_results)
         result["changed"] = self.changed
-        if self.represent:
-            result[self.represent] = self.prepare_result()
+        if self.result_key:
+            result[self.result_key] = self.prepare_result()
         if getattr(self.module, "_diff", False):
             result["diff"] = self.diff
         return result
@@ -130,8 +130,14 @@ class AlicloudModule:
         if not HAS_SDK:
             module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=SDK_IMPORT_ERROR)
         instance = cls(module)
-        try:
-            instance.run()
-        except EcsApiError as error:
-            instance.fail_api(error)
+        instance.execute()
         module.exit_json(**instance.get_result())
+
+    def execute(self):
+        """run(), with its bad input and API failures turned into a failed task: the one place for both."""
+        try:
+            self.run()
+        except ValidationError as error:
+            self.fail(**error.result())
+        except EcsApiError as error:
+            self.fail_api(error)

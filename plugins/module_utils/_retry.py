@@ -27,8 +27,9 @@ RETRYABLE_CODE_PARTS = (
     "OperationConflict",
 )
 
-# Raised by aliyun-python-sdk-core for connection failures and timeouts (no HTTP status).
-RETRYABLE_CLIENT_CODES = frozenset(["SDK.HttpError"])
+# Raised by aliyun-python-sdk-core for connection failures and timeouts (no HTTP status), and a 409 that
+# JoinSecurityGroup gives while another operation holds the instance (ECS_API.md section 6: retry it).
+RETRYABLE_EXACT_CODES = frozenset(["SDK.HttpError", "InvalidOperation.Conflict"])
 
 
 def is_retryable(code, http_status):
@@ -37,7 +38,7 @@ def is_retryable(code, http_status):
         return True
     if not code:
         return False
-    if code in RETRYABLE_CLIENT_CODES:
+    if code in RETRYABLE_EXACT_CODES:
         return True
     return any(part in code for part in RETRYABLE_CODE_PARTS)
 

@@ -13,6 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import starts_with_url
+
 import ipaddress
 import json
 import re
@@ -92,12 +96,15 @@ _ALLOWED = {
 }
 
 
-class RuleError(ValueError):
+class RuleError(ValidationError):
     """Every problem found in a set of rules; ``problems`` holds one message each."""
 
     def __init__(self, problems):
         self.problems = list(problems)
         super(RuleError, self).__init__("; ".join(self.problems))
+
+    def result(self):
+        return {"msg": "invalid rules: %s" % self, "problems": self.problems}
 
 
 @dataclass(frozen=True)
@@ -429,7 +436,7 @@ def _parse_description(raw, problems):
     if not isinstance(value, str) or len(value) > MAX_DESCRIPTION_LENGTH:
         problems.add("description", value, "is too long or not a string", _ALLOWED["description"])
         return None
-    if value.lower().startswith(("http://", "https://")):
+    if starts_with_url(value):
         problems.add("description", value, "starts with a URL scheme", _ALLOWED["description"])
         return None
     return value
@@ -624,37 +631,52 @@ def rule_to_api(rule, with_description=True):
     return permission
 
 
-_RESULT_FIELDS = (
+# The result shape of a rule (RV rules of sg_rule and sg_info), described or predicted alike: API field ->
+# result key; protocol, policy and priority are added by snake_rule(); an unset field is "".
+RULE_RESULT_FIELDS = (
+    ("SecurityGroupRuleId", "security_group_rule_id"),
+    ("Direction", "direction"),
+    ("PortRange", "port_range"),
+    ("SourcePortRange", "source_port_range"),
     ("SourceCidrIp", "source_cidr_ip"),
     ("Ipv6SourceCidrIp", "ipv6_source_cidr_ip"),
     ("SourceGroupId", "source_group_id"),
+    ("SourceGroupName", "source_group_name"),
     ("SourceGroupOwnerAccount", "source_group_owner_account"),
     ("SourcePrefixListId", "source_prefix_list_id"),
+    ("SourcePrefixListName", "source_prefix_list_name"),
     ("DestCidrIp", "dest_cidr_ip"),
     ("Ipv6DestCidrIp", "ipv6_dest_cidr_ip"),
     ("DestGroupId", "dest_group_id"),
+    ("DestGroupName", "dest_group_name"),
     ("DestGroupOwnerAccount", "dest_group_owner_account"),
     ("DestPrefixListId", "dest_prefix_list_id"),
+    ("DestPrefixListName", "dest_prefix_list_name"),
+    ("NicType", "nic_type"),
+    ("Description", "description"),
+    ("CreateTime", "create_time"),
 )
 
 
-def rule_to_result(rule):
-    """The snake_case dict modules return (the same keys and conventions as groups.snake_rule; unset is ``""``)."""
-    permission = rule_to_api(replace(rule, peer_owner_kind=OWNER_ACCOUNT), with_description=False)
-    result = {
-        "security_group_rule_id": rule.rule_id,
-        "direction": rule.direction,
-        "ip_protocol": rule.protocol.lower(),
-        "port_range": rule.port_range,
-        "source_port_range": rule.source_port_range,
-    }
-    for api_key, result_key in _RESULT_FIELDS:
-        result[result_key] = permission.get(api_key, "")
-    peer_side = "dest" if rule.direction == EGRESS else "source"
-    result["%s_group_name" % peer_side] = rule.peer_name if rule.peer_kind == PEER_GROUP else ""
-    result["source_group_name" if peer_side == "dest" else "dest_group_name"] = ""
-    result.update(policy=rule.policy, priority=rule.priority, nic_type=rule.nic_type, description=rule.description or "")
+def snake_rule(permission):
+    """A described Permission in the result shape: protocol and policy lower case, priority an int."""
+    result = dict((key, permission.get(api_key) or "") for api_key, key in RULE_RESULT_FIELDS)
+    result["ip_protocol"] = (permission.get("IpProtocol") or "").lower()
+    result["policy"] = (permission.get("Policy") or "").lower()
+    try:
+        result["priority"] = int(permission.get("Priority"))
+    except (TypeError, ValueError):
+        result["priority"] = None
     return result
+
+
+def rule_to_result(rule):
+    """A declared rule in the result shape; what only the API knows (rule id, create time) is ``""``."""
+    permission = rule_to_api(replace(rule, peer_owner_kind=OWNER_ACCOUNT), with_description=False)
+    permission.update(SecurityGroupRuleId=rule.rule_id or "", Direction=rule.direction, Description=rule.description or "")
+    if rule.peer_kind == PEER_GROUP:
+        permission["DestGroupName" if rule.direction == EGRESS else "SourceGroupName"] = rule.peer_name or ""
+    return snake_rule(permission)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -685,10 +707,6 @@ _ACTIONS = {
 }
 
 
-def _chunks(items, size):
-    return [items[start:start + size] for start in range(0, len(items), size)]
-
-
 class Plan:
     """What to change: ``add`` (declared rules) and ``remove`` (current rules, with ids) per direction, and
     ``modify`` (current rule, new description). ``revoke_first`` when the rule quota forbids adding first."""
@@ -704,15 +722,12 @@ class Plan:
     def changed(self):
         return bool(self.modify or any(self.add.values()) or any(self.remove.values()))
 
-    def removed_rule_ids(self, direction):
-        return [rule.rule_id for rule in self.remove[direction]]
-
     def batches(self):
         """The Authorize / Revoke calls in order: up to 100 Permissions or rule ids each, one direction each."""
         authorize = [Batch(_ACTIONS[("authorize", direction)], direction, tuple(chunk))
-                     for direction in DIRECTIONS for chunk in _chunks(self.add[direction], MAX_PERMISSIONS_PER_CALL)]
+                     for direction in DIRECTIONS for chunk in chunks(self.add[direction], MAX_PERMISSIONS_PER_CALL)]
         revoke = [Batch(_ACTIONS[("revoke", direction)], direction, tuple(chunk))
-                  for direction in DIRECTIONS for chunk in _chunks(self.remove[direction], MAX_RULE_IDS_PER_CALL)]
+                  for direction in DIRECTIONS for chunk in chunks(self.remove[direction], MAX_RULE_IDS_PER_CALL)]
         return revoke + authorize if self.revoke_first else authorize + revoke
 
     def after(self):

@@ -11,11 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import URL_SCHEMES
+
 MAX_TAGS_PER_RESOURCE = 20
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 128
 RESERVED_KEY_PREFIXES = ("aliyun", "acs:")
-FORBIDDEN_SUBSTRINGS = ("http://", "https://")
+FORBIDDEN_SUBSTRINGS = URL_SCHEMES
 
 # Scalar types a YAML author may write as a tag value; they are sent as text. Booleans are
 # excluded on purpose: YAML turns `yes` into True and the tag would silently read "True".
@@ -30,20 +33,20 @@ def _value_text(value):
 
 def _check_key(key, arg_name):
     if not isinstance(key, str):
-        raise ValueError("%s: tag key %r must be a string" % (arg_name, key))
+        raise ValidationError("%s: tag key %r must be a string" % (arg_name, key))
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValueError(
+        raise ValidationError(
             "%s: tag key %r has %d characters; allowed: 1 to %d" % (arg_name, key, len(key), MAX_KEY_LENGTH)
         )
     for prefix in RESERVED_KEY_PREFIXES:
         if key.startswith(prefix):
-            raise ValueError(
+            raise ValidationError(
                 "%s: tag key %r starts with the reserved prefix %r; keys may not start with %s"
                 % (arg_name, key, prefix, " or ".join(repr(p) for p in RESERVED_KEY_PREFIXES))
             )
     for fragment in FORBIDDEN_SUBSTRINGS:
         if fragment in key:
-            raise ValueError("%s: tag key %r contains %r, which is not allowed in tag keys" % (arg_name, key, fragment))
+            raise ValidationError("%s: tag key %r contains %r, which is not allowed in tag keys" % (arg_name, key, fragment))
 
 
 def _check_value(key, value, arg_name, allow_none):
@@ -52,34 +55,34 @@ def _check_value(key, value, arg_name, allow_none):
             return
         value = ""
     if isinstance(value, bool) or not isinstance(value, _TEXT_LIKE_TYPES):
-        raise ValueError(
+        raise ValidationError(
             "%s: value of tag %r is %r (%s); allowed: a string of 0 to %d characters (quote it in YAML)"
             % (arg_name, key, value, type(value).__name__, MAX_VALUE_LENGTH)
         )
     text = _value_text(value)
     if len(text) > MAX_VALUE_LENGTH:
-        raise ValueError(
+        raise ValidationError(
             "%s: value of tag %r has %d characters; allowed: 0 to %d" % (arg_name, key, len(text), MAX_VALUE_LENGTH)
         )
     for fragment in FORBIDDEN_SUBSTRINGS:
         if fragment in text:
-            raise ValueError(
+            raise ValidationError(
                 "%s: value of tag %r is %r and contains %r, which is not allowed in tag values"
                 % (arg_name, key, text, fragment)
             )
 
 
 def validate_tags(tags, arg_name, allow_none_values=False):
-    """Raise ValueError naming the argument, the offending key or value and what is allowed.
+    """Raise ValidationError naming the argument, the offending key or value and what is allowed.
 
     ``allow_none_values`` is for removal requests, where a key without a value means "whatever its value".
     """
     if tags is None:
         return
     if not isinstance(tags, dict):
-        raise ValueError("%s must be a dictionary of tag keys to values, got %s" % (arg_name, type(tags).__name__))
+        raise ValidationError("%s must be a dictionary of tag keys to values, got %s" % (arg_name, type(tags).__name__))
     if len(tags) > MAX_TAGS_PER_RESOURCE:
-        raise ValueError(
+        raise ValidationError(
             "%s has %d tags; allowed: at most %d per security group" % (arg_name, len(tags), MAX_TAGS_PER_RESOURCE)
         )
     for key in sorted(tags, key=str):
@@ -140,9 +143,26 @@ def apply_tag_plan(current, to_set, to_remove):
 
 
 def check_tag_count(after, what):
-    """Raise ValueError when a plan would leave more tags than a resource may carry."""
+    """Raise ValidationError when a plan would leave more tags than a resource may carry."""
     if len(after) > MAX_TAGS_PER_RESOURCE:
-        raise ValueError(
+        raise ValidationError(
             "%s would carry %d tags after this change; allowed: at most %d per security group "
             "(use purge_tags or remove some first)" % (what, len(after), MAX_TAGS_PER_RESOURCE)
         )
+
+
+def plan_tags(current_by_group, tags, purge, state):
+    """``{group_id: (to_set, to_remove)}`` for the groups that change.
+
+    Raises ValidationError when a group would end up with more tags than allowed.
+    """
+    plan = {}
+    for group_id, current in current_by_group.items():
+        if state == "absent":
+            to_set, to_remove = {}, removal_keys(current, tags)
+        else:
+            to_set, to_remove = diff_tags(current, tags, purge)
+        if to_set or to_remove:
+            check_tag_count(apply_tag_plan(current, to_set, to_remove), group_id)
+            plan[group_id] = (to_set, to_remove)
+    return plan

@@ -217,129 +217,22 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     tag_groups,
     untag_groups,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import (
-    apply_tag_plan,
-    check_tag_count,
-    diff_tags,
-    normalize_tags,
-    validate_tags,
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._group_plan import (
+    default_policy,
+    group_after,
+    new_group,
+    plan_update,
 )
-
-NAME_MIN = 2
-NAME_MAX = 128
-DESCRIPTION_MIN = 2
-DESCRIPTION_MAX = 256
-NAME_EXTRA_CHARACTERS = ":_.-"
-URL_PREFIXES = ("http://", "https://")
-
-
-def validate_name(name, arg_name="name"):
-    """Raise ValueError unless ``name`` is a valid security group name (ECS_API.md, CreateSecurityGroup)."""
-    if name is None:
-        return
-    allowed = "%d to %d characters, starting with a letter, made of letters, digits and %s" % (
-        NAME_MIN, NAME_MAX, " ".join(NAME_EXTRA_CHARACTERS))
-    if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise ValueError("%s %r has %d characters; allowed: %s" % (arg_name, name, len(name), allowed))
-    if name.lower().startswith(URL_PREFIXES):
-        raise ValueError("%s %r starts with http:// or https://; allowed: %s" % (arg_name, name, allowed))
-    if not name[0].isalpha():
-        raise ValueError("%s %r starts with %r; allowed: %s" % (arg_name, name, name[0], allowed))
-    bad = sorted(set(char for char in name if not (char.isalnum() or char in NAME_EXTRA_CHARACTERS)))
-    if bad:
-        raise ValueError("%s %r contains %s; allowed: %s" % (arg_name, name, ", ".join(repr(c) for c in bad), allowed))
-
-
-def validate_description(description, arg_name="description"):
-    """Raise ValueError unless ``description`` is a valid security group description."""
-    if description is None:
-        return
-    if len(description) < DESCRIPTION_MIN:
-        raise ValueError("%s %r has %d characters; allowed: %d to %d characters"
-                         % (arg_name, description, len(description), DESCRIPTION_MIN, DESCRIPTION_MAX))
-    if len(description) > DESCRIPTION_MAX:
-        # A long value is named by its length: echoing hundreds of characters helps nobody.
-        raise ValueError("%s has %d characters; allowed: %d to %d characters"
-                         % (arg_name, len(description), DESCRIPTION_MIN, DESCRIPTION_MAX))
-    if description.lower().startswith(URL_PREFIXES):
-        raise ValueError("%s %r starts with http:// or https://, which is not allowed" % (arg_name, description))
-
-
-def default_policy(group_type):
-    return "drop" if group_type == "enterprise" else "accept"
-
-
-def plan_update(current, params):
-    """What must change on an existing group (``current`` is a snake_group dict), as a dict of steps.
-
-    Keys present only when something changes: ``attribute`` (name/description), ``policy``, ``tags_set``,
-    ``tags_remove``. Raises ValueError for changes the API cannot make in place.
-    """
-    for option, field in (("vpc_id", "vpc_id"), ("security_group_type", "security_group_type"),
-                          ("resource_group_id", "resource_group_id")):
-        wanted = params.get(option)
-        if wanted is not None and wanted != current.get(field):
-            raise ValueError("%s of %s is %r and cannot change to %r; create a new group instead"
-                             % (option, current["security_group_id"], current.get(field) or "", wanted))
-    steps = {}
-    attribute = {}
-    if params.get("name") is not None and params["name"] != current.get("security_group_name"):
-        attribute["name"] = params["name"]
-    if params.get("description") is not None and params["description"] != current.get("description"):
-        attribute["description"] = params["description"]
-    if attribute:
-        steps["attribute"] = attribute
-    policy = params.get("inner_access_policy")
-    if policy is not None and policy != current.get("inner_access_policy"):
-        if current.get("security_group_type") == "enterprise":
-            raise ValueError("inner_access_policy of enterprise group %s is always drop" % current["security_group_id"])
-        steps["policy"] = policy
-    to_set, to_remove = diff_tags(current.get("tags"), params.get("tags"), params.get("purge_tags"))
-    if to_set:
-        steps["tags_set"] = to_set
-    if to_remove:
-        steps["tags_remove"] = to_remove
-    return steps
-
-
-def apply_update_plan(current, steps):
-    """The snake_group dict the group will be once ``steps`` are applied (check mode, diff mode)."""
-    after = dict(current)
-    attribute = steps.get("attribute", {})
-    if "name" in attribute:
-        after["security_group_name"] = attribute["name"]
-    if "description" in attribute:
-        after["description"] = attribute["description"]
-    if "policy" in steps:
-        after["inner_access_policy"] = steps["policy"]
-    after["tags"] = apply_tag_plan(current.get("tags"), steps.get("tags_set", {}), steps.get("tags_remove", []))
-    return after
-
-
-def predicted_new_group(params):
-    """The snake_group dict of a group this run would create; id and creation time unknown."""
-    group_type = params.get("security_group_type") or "normal"
-    return {
-        "security_group_id": None,
-        "security_group_name": params.get("name"),
-        "description": params.get("description") or "",
-        "vpc_id": params.get("vpc_id") or "",
-        "network_type": "vpc" if params.get("vpc_id") else "classic",
-        "security_group_type": group_type,
-        "inner_access_policy": params.get("inner_access_policy") or default_policy(group_type),
-        "resource_group_id": params.get("resource_group_id") or "",
-        "creation_time": None,
-        "service_managed": False,
-        "ecs_count": 0,
-        "rule_count": 0,
-        "group_to_group_rule_count": 0,
-        "tags": normalize_tags(params.get("tags")),
-    }
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import check_tag_count, validate_tags
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import (
+    validate_group_description,
+    validate_group_name,
+)
 
 
 class SecurityGroupModule(AlicloudModule):
-    represent = "security_group"
+    result_key = "security_group"
 
     @classmethod
     def define_module(cls):
@@ -367,12 +260,9 @@ class SecurityGroupModule(AlicloudModule):
 
     def validate(self):
         params = self.params
-        try:
-            validate_name(params["name"])
-            validate_description(params["description"])
-            validate_tags(params["tags"], "tags")
-        except ValueError as error:
-            self.fail(str(error))
+        validate_group_name(params["name"])
+        validate_group_description(params["description"])
+        validate_tags(params["tags"], "tags")
         if params["security_group_type"] == "enterprise" and params["inner_access_policy"] == "accept":
             self.fail("inner_access_policy accept is not allowed with security_group_type enterprise; "
                       "enterprise groups always isolate their members (drop)")
@@ -415,11 +305,8 @@ class SecurityGroupModule(AlicloudModule):
         params = self.params
         if not params["name"]:
             self.fail("name is required to create a security group")
-        predicted = predicted_new_group(params)
-        try:
-            check_tag_count(predicted["tags"], "the new security group")
-        except ValueError as error:
-            self.fail(str(error))
+        predicted = new_group(params)
+        check_tag_count(predicted["tags"], "the new security group")
         self.changed = True
         self.diff = {"before": {}, "after": predicted}
         if self.check_mode:
@@ -437,30 +324,27 @@ class SecurityGroupModule(AlicloudModule):
         self.diff["after"] = self.result_value
 
     def update(self, current):
-        try:
-            steps = plan_update(current, self.params)
-            after = apply_update_plan(current, steps)
-            check_tag_count(after["tags"], current["security_group_id"])
-        except ValueError as error:
-            self.fail(str(error))
+        changes = plan_update(current, self.params)
+        after = group_after(current, changes)
+        check_tag_count(after["tags"], current["security_group_id"])
         self.diff = {"before": current, "after": after}
         self.result_value = current
-        if not steps:
+        if not changes:
             return
         self.changed = True
         if self.check_mode:
             self.result_value = after
             return
         group_id = current["security_group_id"]
-        if "attribute" in steps:
-            modify_group_attribute(self.client, group_id, **steps["attribute"])
-        if "policy" in steps:
-            modify_inner_access_policy(self.client, group_id, steps["policy"])
+        if "attribute" in changes:
+            modify_group_attribute(self.client, group_id, **changes["attribute"])
+        if "policy" in changes:
+            modify_inner_access_policy(self.client, group_id, changes["policy"])
         # Removing first keeps the group under the 20-tag limit while keys are swapped.
-        if "tags_remove" in steps:
-            untag_groups(self.client, {group_id: steps["tags_remove"]})
-        if "tags_set" in steps:
-            tag_groups(self.client, {group_id: steps["tags_set"]})
+        if "tags_remove" in changes:
+            untag_groups(self.client, {group_id: changes["tags_remove"]})
+        if "tags_set" in changes:
+            tag_groups(self.client, {group_id: changes["tags_set"]})
         self.result_value = self.reread(group_id)
         self.diff["after"] = self.result_value
 

@@ -96,11 +96,6 @@ options:
         which groups and CIDRs may reach which groups on which ports); JSON when the path ends in C(.json).
       - Written in check mode too, since it changes no cloud state.
     type: path
-  max_workers:
-    description:
-      - How many groups are read at the same time.
-    type: int
-    default: 4
 extends_documentation_fragment:
   - cloudwall.alicloud.selection
   - cloudwall.alicloud.auth
@@ -206,8 +201,6 @@ report_path:
 """
 
 import os
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.text.converters import to_native
 
@@ -225,32 +218,28 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import (
     summarize,
     validate_settings,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit_report import finding_to_dict, render_report
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit_report import (
+    finding_to_dict,
+    render_report,
+    write_report_file,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
-    MEMBERS_PAGE_SIZE,
-    SELECTION_ARGUMENT_SPEC,
+    describe_members,
     describe_rules,
-    select_groups,
+    describe_scope_members,
     snake_group,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import validate_tags
-
-MAX_WORKERS_LIMIT = 16
-# DescribeNetworkInterfaces pages hold up to 500 items, DescribeInstances pages 100.
-INTERFACES_PAGE_SIZE = 500
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._selection import SelectionModule, selection_problems
 
 
-class SecurityGroupAuditModule(AlicloudModule):
-    represent = "findings"
+class SecurityGroupAuditModule(SelectionModule):
+    result_key = "findings"
 
     @classmethod
     def define_module(cls):
         spec = cls.base_module_spec()
-        # Read-only: check mode runs exactly like a normal run.
-        spec["supports_check_mode"] = True
-        spec["argument_spec"].update(SELECTION_ARGUMENT_SPEC)
         spec["argument_spec"].update(
             disabled_checks=dict(type="list", elements="str", default=[], choices=list(CHECK_IDS)),
             sensitive_ports=dict(type="list", elements="int", default=list(DEFAULT_SENSITIVE_PORTS)),
@@ -259,7 +248,6 @@ class SecurityGroupAuditModule(AlicloudModule):
             member_scan=dict(type="str", choices=["auto", "region", "group"], default="auto"),
             fail_on=dict(type="str", choices=list(FAIL_ON_CHOICES), default="none"),
             report_path=dict(type="path"),
-            max_workers=dict(type="int", default=4),
         )
         return spec
 
@@ -267,11 +255,6 @@ class SecurityGroupAuditModule(AlicloudModule):
         super(SecurityGroupAuditModule, self).__init__(module)
         self.result_value = []
         self.settings = None
-
-    def get_result(self):
-        result = super(SecurityGroupAuditModule, self).get_result()
-        result.pop("diff", None)  # nothing changes, so there is no diff
-        return result
 
     # -- validation -------------------------------------------------------------------------------------
 
@@ -283,19 +266,13 @@ class SecurityGroupAuditModule(AlicloudModule):
             max_members=params["max_members"],
             max_groups_per_instance=params["max_groups_per_instance"],
         )
-        problems = validate_settings(self.settings)
-        if not 1 <= params["max_workers"] <= MAX_WORKERS_LIMIT:
-            problems.append("max_workers is %d; allowed: 1 to %d" % (params["max_workers"], MAX_WORKERS_LIMIT))
-        try:
-            validate_tags(params["tags"], "tags")
-        except ValueError as error:
-            problems.append(str(error))
+        problems = validate_settings(self.settings) + selection_problems(params)
         report_dir = self.report_directory()
         if report_dir is not None and not os.path.isdir(report_dir):
             problems.append("report_path is %s but its directory %s does not exist; allowed: a file in an existing "
                             "directory" % (params["report_path"], report_dir))
         if problems:
-            self.fail("; ".join(problems))
+            raise ValidationError("; ".join(problems))
 
     def report_directory(self):
         if not self.params["report_path"]:
@@ -304,53 +281,31 @@ class SecurityGroupAuditModule(AlicloudModule):
 
     # -- reading ----------------------------------------------------------------------------------------
 
-    def read_rules(self, raw):
-        attributes, permissions = describe_rules(self.client, raw["SecurityGroupId"])
-        group = snake_group(raw, attributes)
-        is_vpc = group["network_type"] == "vpc"
-        return group, [rule_from_permission(permission, is_vpc) for permission in permissions]
-
-    def read_group_members(self, group_id):
-        instances = self.paginate("DescribeInstances", {"SecurityGroupId": group_id}, "Instances.Instance",
-                                  page_size=MEMBERS_PAGE_SIZE)
-        interfaces = self.paginate("DescribeNetworkInterfaces", {"SecurityGroupId": group_id},
-                                   "NetworkInterfaceSets.NetworkInterfaceSet", page_size=MEMBERS_PAGE_SIZE)
-        return instances, interfaces
-
-    def read_scope_members(self, raw_groups):
-        """Every instance and secondary interface of the smallest scope holding all audited groups."""
-        vpc_ids = set(raw.get("VpcId") or "" for raw in raw_groups)
-        instance_filter, interface_filter = {}, {"Type": "Secondary"}
-        if len(vpc_ids) == 1 and "" not in vpc_ids:
-            instance_filter["VpcId"] = interface_filter["VpcId"] = vpc_ids.pop()
-        elif vpc_ids == set([""]):
-            instance_filter["InstanceNetworkType"] = "classic"
-            interface_filter = None  # network interfaces exist only in VPCs
-        instances = self.paginate("DescribeInstances", instance_filter, "Instances.Instance", page_size=MEMBERS_PAGE_SIZE)
-        interfaces = []
-        if interface_filter is not None:
-            interfaces = self.paginate("DescribeNetworkInterfaces", interface_filter,
-                                       "NetworkInterfaceSets.NetworkInterfaceSet", page_size=INTERFACES_PAGE_SIZE)
-        return instances, interfaces
-
     def scan_by_group(self, group_count):
         scan = self.params["member_scan"]
         return scan == "group" or (scan == "auto" and group_count == 1)
 
+    def read_one(self, task):
+        """One read of the audit: a group's rules, a group's members, or the members of the whole scope."""
+        kind, value = task
+        if kind == "rules":
+            attributes, permissions = describe_rules(self.client, value["SecurityGroupId"])
+            group = snake_group(value, attributes)
+            return group, [rule_from_permission(permission, group["network_type"] == "vpc") for permission in permissions]
+        if kind == "members":
+            return describe_members(self.client, value)
+        return describe_scope_members(self.client, value)
+
     def read(self, raw_groups):
         """``(audit groups, members)`` read with at most ``max_workers`` requests in flight."""
-        by_group = self.scan_by_group(len(raw_groups))
-        workers = min(self.params["max_workers"], len(raw_groups))
-        # One client, shared: the SDK signs each request on its own object and pools connections.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            scope_members = None if by_group else pool.submit(self.read_scope_members, raw_groups)
-            groups_and_rules = list(pool.map(self.read_rules, raw_groups))
-            if by_group:
-                pages = list(pool.map(self.read_group_members, [raw["SecurityGroupId"] for raw in raw_groups]))
-                instances = [item for page in pages for item in page[0]]
-                interfaces = [item for page in pages for item in page[1]]
-            else:
-                instances, interfaces = scope_members.result()
+        if self.scan_by_group(len(raw_groups)):
+            member_tasks = [("members", raw["SecurityGroupId"]) for raw in raw_groups]
+        else:
+            member_tasks = [("scope", raw_groups)]
+        answers = self.read_concurrently(self.read_one, member_tasks + [("rules", raw) for raw in raw_groups])
+        member_pages, groups_and_rules = answers[:len(member_tasks)], answers[len(member_tasks):]
+        instances = [item for page in member_pages for item in page["instances"]]
+        interfaces = [item for page in member_pages for item in page["network_interfaces"]]
         group_ids = [group["security_group_id"] for group, _rules in groups_and_rules]
         members_by_group, members = members_from_api(instances, interfaces, group_ids)
         groups = [new_audit_group(
@@ -369,18 +324,10 @@ class SecurityGroupAuditModule(AlicloudModule):
     # -- report -----------------------------------------------------------------------------------------
 
     def write_report(self, text):
-        """Replace the report file atomically: a reader never sees half a report."""
         path = os.path.abspath(self.params["report_path"])
-        temporary = None
         try:
-            handle, temporary = tempfile.mkstemp(prefix=".sg_audit-", dir=os.path.dirname(path))
-            with os.fdopen(handle, "w", encoding="utf-8") as report:
-                report.write(text)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
+            write_report_file(path, text)
         except (IOError, OSError) as error:
-            if temporary is not None and os.path.exists(temporary):
-                os.unlink(temporary)
             self.fail("report_path %s could not be written: %s" % (path, to_native(error)), **self.partial_result())
         return path
 
@@ -388,7 +335,7 @@ class SecurityGroupAuditModule(AlicloudModule):
 
     def run(self):
         self.validate()
-        raw_groups = select_groups(self.client, self.params)
+        raw_groups = self.select()
         groups, members = self.read(raw_groups) if raw_groups else ([], [])
         findings = audit_groups(groups, members, self.settings)
         summary = summarize(findings, len(groups), self.settings)

@@ -271,38 +271,28 @@ security_groups:
       sample: ["sg-bp67acfmxazb4ph1a2b3"]
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
-    SELECTION_ARGUMENT_SPEC,
     describe_members,
     describe_references,
     describe_rules,
-    select_groups,
     snake_group,
     snake_members,
-    snake_rule,
 )
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import validate_tags
-
-MAX_WORKERS_LIMIT = 16
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._selection import SelectionModule, selection_problems
 
 
-class SecurityGroupInfoModule(AlicloudModule):
-    represent = "security_groups"
+class SecurityGroupInfoModule(SelectionModule):
+    result_key = "security_groups"
 
     @classmethod
     def define_module(cls):
         spec = cls.base_module_spec()
-        # Read-only: check mode runs exactly like a normal run.
-        spec["supports_check_mode"] = True
-        spec["argument_spec"].update(SELECTION_ARGUMENT_SPEC)
         spec["argument_spec"].update(
             include_rules=dict(type="bool", default=True),
             include_members=dict(type="bool", default=False),
             include_references=dict(type="bool", default=False),
-            max_workers=dict(type="int", default=4),
         )
         return spec
 
@@ -310,31 +300,17 @@ class SecurityGroupInfoModule(AlicloudModule):
         super(SecurityGroupInfoModule, self).__init__(module)
         self.result_value = []
 
-    def get_result(self):
-        result = super(SecurityGroupInfoModule, self).get_result()
-        result.pop("diff", None)  # nothing changes, so there is no diff
-        return result
-
     def run(self):
         params = self.params
-        if not 1 <= params["max_workers"] <= MAX_WORKERS_LIMIT:
-            self.fail("max_workers is %d; allowed: 1 to %d" % (params["max_workers"], MAX_WORKERS_LIMIT))
-        try:
-            validate_tags(params["tags"], "tags")
-        except ValueError as error:
-            self.fail(str(error))
-        raw_groups = select_groups(self.client, params)
-        if not raw_groups:
-            return
+        problems = selection_problems(params)
+        if problems:
+            raise ValidationError("; ".join(problems))
+        raw_groups = self.select()
         if params["include_rules"] or params["include_members"]:
-            # One client, shared: the SDK gives each request its own signed object and the HTTP session
-            # pools connections, so separate requests may run in parallel threads.
-            workers = min(params["max_workers"], len(raw_groups))
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                groups = list(pool.map(self.read_group, raw_groups))
+            groups = self.read_concurrently(self.read_group, raw_groups)
         else:
             groups = [snake_group(raw) for raw in raw_groups]
-        if params["include_references"]:
+        if params["include_references"] and groups:
             references = describe_references(self.client, [group["security_group_id"] for group in groups])
             for group in groups:
                 group["referencing_security_groups"] = references.get(group["security_group_id"], [])

@@ -245,41 +245,30 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership import (
     INSTANCE,
     NETWORK_INTERFACE,
-    change_steps,
+    Progress,
+    change_calls,
     group_from_api,
-    label,
-    membership_after_steps,
+    membership_after_calls,
     plan_membership,
     problems_message,
+    target_entry,
     target_from_instance,
     target_from_network_interface,
-    unique,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership_api import (
-    apply_step,
+    apply_call,
     read_instances,
     read_network_interfaces,
     resolve_groups,
 )
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 
 ID_PREFIXES = {INSTANCE: ("i-", "instance_ids"), NETWORK_INTERFACE: ("eni-", "network_interface_ids")}
 
 
-def target_entry(change, after):
-    return {
-        "id": change.target_id,
-        "type": change.kind,
-        "before": list(change.before),
-        "after": list(after),
-        "changed": list(after) != list(change.before),
-        "joined": [group_id for group_id in after if group_id not in change.before],
-        "left": [group_id for group_id in change.before if group_id not in after],
-    }
-
-
 class SecurityGroupMembershipModule(AlicloudModule):
-    represent = "targets"
+    result_key = "targets"
 
     @classmethod
     def define_module(cls):
@@ -347,7 +336,7 @@ class SecurityGroupMembershipModule(AlicloudModule):
             "before": dict((change.target_id, list(change.before)) for change in plan.changes),
             "after": dict((change.target_id, list(change.after)) for change in plan.changes),
         }
-        pending = [change for change in plan.changes if change_steps(change)]
+        pending = [change for change in plan.changes if change_calls(change)]
         if not pending:
             return
         self.changed = True
@@ -357,30 +346,19 @@ class SecurityGroupMembershipModule(AlicloudModule):
 
     def apply(self, changes, pending):
         """Make the calls target after target; on a failure report what was done and what was not."""
-        done = []
-        for position, change in enumerate(pending, 1):
-            steps = change_steps(change)
-            for index, step in enumerate(steps):
+        progress = Progress(changes, pending)
+        for change in pending:
+            calls = change_calls(change)
+            for index, call in enumerate(calls):
                 try:
-                    apply_step(self.client, change.kind, change.target_id, step)
+                    apply_call(self.client, change.kind, change.target_id, call)
                 except EcsApiError as error:
-                    reached = membership_after_steps(change.before, steps[:index])
-                    self.report_failure(error, changes, done, change, reached, pending[position:], position, len(pending))
-            done.append(change)
-
-    def report_failure(self, error, changes, done, failed, reached, not_attempted, position, total):
-        after_by_id = dict((change.target_id, change.before) for change in changes)
-        after_by_id.update((change.target_id, change.after) for change in done)
-        after_by_id[failed.target_id] = reached
-        self.result_value = [target_entry(change, after_by_id[change.target_id]) for change in changes]
-        self.changed = bool(done) or list(reached) != list(failed.before)
-        self.diff["after"] = dict((change.target_id, list(after_by_id[change.target_id])) for change in changes)
-        msg = "%s, at %s (change %d of %d). %d target(s) were changed before; %s now has %s; %d target(s) were not attempted." % (
-            error, label(failed.kind, failed.target_id), position, total, len(done), failed.target_id,
-            ", ".join(reached) or "no group", len(not_attempted))
-        self.fail(msg, targets=self.result_value, security_group_ids=self.extra_results["security_group_ids"],
-                  done=[change.target_id for change in done], failed_target=failed.target_id,
-                  not_attempted=[change.target_id for change in not_attempted], error=error.to_dict())
+                    progress.fail_at(change, membership_after_calls(change.before, calls[:index]))
+                    self.changed = progress.changed()
+                    self.result_value = progress.targets()
+                    self.diff["after"] = dict((entry["id"], entry["after"]) for entry in self.result_value)
+                    self.fail(security_group_ids=self.extra_results["security_group_ids"], **progress.failure(error))
+            progress.done.append(change)
 
 
 def main():

@@ -414,151 +414,37 @@ error:
            "request_id": "540CFF28-407A-40B5-B6A5-74B0A1C2D3E4", "http_status": 400, "attempts": 9}
 """
 
-from collections import namedtuple
-
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import GROUP_NOT_FOUND_CODES, EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GROUP_ID_PATTERN,
     GroupLookupError,
-    describe_candidate,
     describe_groups,
     describe_rules,
     find_group,
-    snake_rule,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
+    needs_group_type,
+    peer_group_refs,
+    plan_calls,
+    resolver,
+    rules_after,
+    syntax_context,
+)
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     DEFAULT_RULE_QUOTA,
-    EGRESS,
-    INGRESS,
     RULE_OPTIONS,
     RuleContext,
-    RuleError,
     parse_rules,
     plan_rules,
-    render_rule,
     rule_to_result,
     rules_from_permissions,
+    snake_rule,
 )
-
-GROUP_NOT_FOUND = "InvalidSecurityGroupId.NotFound"
-RULE_NOT_FOUND = "InvalidSecurityGroupRuleId.NotFound"
-MODIFY_ACTIONS = {INGRESS: "ModifySecurityGroupRule", EGRESS: "ModifySecurityGroupEgressRule"}
-
-# One API call of a plan: ``lines`` are the rendered changes it makes, for progress and failure reports.
-Step = namedtuple("Step", ["action", "params", "lines"])
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Pure helpers
-
-
-def _has_owner(raw):
-    return bool(raw.get("group_owner_account") or raw.get("group_owner_id"))
-
-
-def peer_group_refs(raw_rules):
-    """Group peers, as written, that must be looked up in our account (other accounts' groups cannot be)."""
-    refs = []
-    for raw in raw_rules:
-        if not isinstance(raw, dict) or _has_owner(raw):
-            continue
-        ref = raw.get("group")
-        if isinstance(ref, str) and ref.strip() and ref.strip() not in refs:
-            refs.append(ref.strip())
-    return refs
-
-
-def needs_group_type(raw_rules):
-    """Whether validation depends on the group type: enterprise groups refuse drop rules and group peers."""
-    for raw in raw_rules:
-        if not isinstance(raw, dict):
-            continue
-        if str(raw.get("policy") or "").strip().lower() == "drop" or raw.get("group"):
-            return True
-    return False
-
-
-def syntax_context():
-    """A context for checking rules before any call: every group reference is taken as given (names stay
-    distinct), and nothing depends on the group, so only problems that hold for any group are found."""
-    return RuleContext(resolve_group=lambda ref: ref)
-
-
-def resolver(groups, where):
-    """``resolve(ref) -> group id`` over ``groups`` (raw DescribeSecurityGroups items): an id first, then an exact
-    name that must be unique. Raises LookupError naming the candidates."""
-    def resolve(ref):
-        for group in groups:
-            if group.get("SecurityGroupId") == ref:
-                return ref
-        matches = [group for group in groups if group.get("SecurityGroupName") == ref]
-        if len(matches) == 1:
-            return matches[0]["SecurityGroupId"]
-        if not matches:
-            raise LookupError("no security group with id or name %s in %s" % (ref, where))
-        raise LookupError("%d groups are named %s in %s: %s; give the id"
-                          % (len(matches), ref, where, ", ".join(sorted(describe_candidate(group) for group in matches))))
-    return resolve
-
-
-def build_steps(plan, group_id, group_names=None):
-    """The API calls that apply ``plan``, in order: its Authorize/Revoke batches, then one Modify per description."""
-    steps = []
-    for batch in plan.batches():
-        verb = "authorize" if batch.action.startswith("Authorize") else "revoke"
-        params = {"SecurityGroupId": group_id}
-        if verb == "authorize":
-            params["Permissions"] = batch.permissions
-        else:
-            params["SecurityGroupRuleId"] = batch.rule_ids
-        steps.append(Step(batch.action, params, ["%s %s" % (verb, render_rule(rule, group_names)) for rule in batch.rules]))
-    for change in plan.modify:
-        rule = change.rule
-        params = {"SecurityGroupId": group_id, "SecurityGroupRuleId": rule.rule_id, "Description": change.description}
-        line = "modify %s: description %s" % (render_rule(rule, group_names, with_description=False),
-                                              _quoted(rule.description) + " -> " + _quoted(change.description))
-        steps.append(Step(MODIFY_ACTIONS[rule.direction], params, [line]))
-    return steps
-
-
-def _quoted(text):
-    return '"%s"' % (text or "")
-
-
-# In the order of groups.snake_rule, so predicted and described rules print alike.
-_RESULT_KEYS = list(snake_rule({}))
-
-
-def predicted_result(rule):
-    """A declared rule in the shape of RV(rules); fields only the API knows (id, create time) are empty."""
-    result = dict((key, "") for key in _RESULT_KEYS)
-    result.update(rule_to_result(rule))
-    return result
-
-
-def predicted_rules(plan, permissions):
-    """RV(rules) as the plan will leave them: kept rules as described (new descriptions applied), then added ones."""
-    removed = set(rule.rule_id for rules in plan.remove.values() for rule in rules)
-    descriptions = dict((change.rule.rule_id, change.description) for change in plan.modify)
-    after = []
-    for permission in permissions:
-        result = snake_rule(permission)
-        rule_id = result["security_group_rule_id"]
-        if rule_id in removed:
-            continue
-        if rule_id in descriptions:
-            result["description"] = descriptions[rule_id]
-        after.append(result)
-    return after + [predicted_result(rule) for rules in plan.add.values() for rule in rules]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The module
 
 
 class SecurityGroupRuleModule(AlicloudModule):
-    represent = "rules"
+    result_key = "rules"
 
     @classmethod
     def define_module(cls):
@@ -578,11 +464,8 @@ class SecurityGroupRuleModule(AlicloudModule):
         super(SecurityGroupRuleModule, self).__init__(module)
         self.result_value = []
         self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
-        self.raw_rules = [dict((key, value) for key, value in raw.items() if value is not None)
-                          for raw in (self.params.get("rules") or [])]
-
-    def fail_rules(self, error):
-        self.fail("invalid rules: %s" % error, problems=error.problems)
+        self.declared_rules = [dict((key, value) for key, value in raw.items() if value is not None)
+                               for raw in (self.params.get("rules") or [])]
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -594,7 +477,7 @@ class SecurityGroupRuleModule(AlicloudModule):
             try:
                 attributes, permissions = describe_rules(self.client, ref)
             except EcsApiError as error:
-                if error.code != GROUP_NOT_FOUND:
+                if error.code not in GROUP_NOT_FOUND_CODES:
                     raise
             else:
                 if vpc_id and attributes.get("VpcId") != vpc_id:
@@ -613,7 +496,7 @@ class SecurityGroupRuleModule(AlicloudModule):
         """The context of the real parse, with at most one DescribeSecurityGroups call for every peer name."""
         vpc_id = attributes.get("VpcId") or (group or {}).get("VpcId") or ""
         group_names = {group_id: attributes.get("SecurityGroupName") or (group or {}).get("SecurityGroupName") or group_id}
-        refs = peer_group_refs(self.raw_rules)
+        refs = peer_group_refs(self.declared_rules)
         known = [group] if group else []
         if refs:
             # One listing of the group's network finds every peer, by id or name, and the group itself.
@@ -621,7 +504,7 @@ class SecurityGroupRuleModule(AlicloudModule):
                 known = describe_groups(self.client, vpc_id=vpc_id)
             else:
                 known = describe_groups(self.client, network_type="classic")
-        elif group is None and needs_group_type(self.raw_rules):
+        elif group is None and needs_group_type(self.declared_rules):
             known = describe_groups(self.client, ids=[group_id])
         for item in known:
             group_names.setdefault(item["SecurityGroupId"], item.get("SecurityGroupName") or item["SecurityGroupId"])
@@ -635,22 +518,16 @@ class SecurityGroupRuleModule(AlicloudModule):
     def run(self):
         params = self.params
         # Problems that hold whatever the group is fail here, before the first call.
-        try:
-            parse_rules(self.raw_rules, syntax_context())
-        except RuleError as error:
-            self.fail_rules(error)
+        parse_rules(self.declared_rules, syntax_context())
 
         group_id, group, attributes, permissions = self.read_group()
         self.extra_results["security_group_id"] = group_id
         context, group_names = self.rule_context(group_id, group, attributes)
-        try:
-            parsed = parse_rules(self.raw_rules, context)
-            current = rules_from_permissions(permissions, context.is_vpc)
-            plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
-                              purge_egress=params["purge_rules_egress"], state=params["state"],
-                              rule_quota=params["rule_quota"])
-        except RuleError as error:
-            self.fail_rules(error)
+        parsed = parse_rules(self.declared_rules, context)
+        current = rules_from_permissions(permissions, context.is_vpc)
+        plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
+                          purge_egress=params["purge_rules_egress"], state=params["state"],
+                          rule_quota=params["rule_quota"])
         for warning in parsed.warnings:
             self.module.warn(warning)
 
@@ -662,26 +539,24 @@ class SecurityGroupRuleModule(AlicloudModule):
         if not plan.changed:
             return
         self.changed = True
-        self.result_value = predicted_rules(plan, permissions)
-        self.extra_results["added"] = [predicted_result(rule) for rules in plan.add.values() for rule in rules]
+        self.result_value = rules_after(plan, permissions)
+        self.extra_results["added"] = [rule_to_result(rule) for rules in plan.add.values() for rule in rules]
         modified_ids = [change.rule.rule_id for change in plan.modify]
         self.extra_results["modified"] = [result for result in self.result_value if result["security_group_rule_id"] in modified_ids]
         if self.check_mode:
             return
-        self.apply(build_steps(plan, group_id, group_names))
+        self.apply(plan_calls(plan, group_id, group_names))
 
-    def apply(self, steps):
-        for index, step in enumerate(steps):
+    def apply(self, calls):
+        for index, call in enumerate(calls):
             try:
-                self.call(step.action, step.params)
+                self.call(call.action, call.params)
             except EcsApiError as error:
-                # A retried revoke whose first attempt went through finds its rules gone: that is success.
-                if not (error.code == RULE_NOT_FOUND and error.attempts > 1 and step.action.startswith("Revoke")):
-                    self.fail_mid_plan(error, steps, index)
+                self.fail_mid_plan(error, calls, index)
 
-    def fail_mid_plan(self, error, steps, failed_index):
-        applied = [line for step in steps[:failed_index] for line in step.lines]
-        not_applied = [line for step in steps[failed_index:] for line in step.lines]
+    def fail_mid_plan(self, error, calls, failed_index):
+        applied = [line for call in calls[:failed_index] for line in call.lines]
+        not_applied = [line for call in calls[failed_index:] for line in call.lines]
         self.changed = bool(applied)
         self.fail("%s; %d of %d changes were applied before it (see applied and not_applied)"
                   % (error, len(applied), len(applied) + len(not_applied)),

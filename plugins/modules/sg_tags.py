@@ -134,35 +134,13 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     tag_groups,
     untag_groups,
 )
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import (
-    apply_tag_plan,
-    check_tag_count,
-    diff_tags,
-    removal_keys,
-    validate_tags,
-)
-
-
-def plan_tags(current_by_group, tags, purge, state):
-    """``{group_id: (to_set, to_remove)}`` for the groups that change.
-
-    Raises ValueError when a group would end up with more tags than allowed.
-    """
-    plan = {}
-    for group_id, current in current_by_group.items():
-        if state == "absent":
-            to_set, to_remove = {}, removal_keys(current, tags)
-        else:
-            to_set, to_remove = diff_tags(current, tags, purge)
-        if to_set or to_remove:
-            check_tag_count(apply_tag_plan(current, to_set, to_remove), group_id)
-            plan[group_id] = (to_set, to_remove)
-    return plan
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import apply_tag_plan, plan_tags, validate_tags
 
 
 class SecurityGroupTagsModule(AlicloudModule):
-    represent = "tags"
+    result_key = "tags"
 
     @classmethod
     def define_module(cls):
@@ -187,29 +165,20 @@ class SecurityGroupTagsModule(AlicloudModule):
         refs = [ref.strip() for ref in params["security_group"] if ref and ref.strip()]
         if not refs:
             self.fail("security_group must name at least one group (id or name)")
-        try:
-            validate_tags(params["tags"], "tags", allow_none_values=params["state"] == "absent")
-        except ValueError as error:
-            self.fail(str(error))
+        validate_tags(params["tags"], "tags", allow_none_values=params["state"] == "absent")
         try:
             groups = find_groups(self.client, refs, params["vpc_id"])
         except GroupLookupError as error:
             self.fail_lookup("security_group", error)
-        group_ids = []
-        for group in groups:
-            if group["SecurityGroupId"] not in group_ids:
-                group_ids.append(group["SecurityGroupId"])
+        group_ids = unique(group["SecurityGroupId"] for group in groups)
         self.extra_results["security_group_ids"] = group_ids
 
         current = list_tags(self.client, group_ids)
-        try:
-            plan = plan_tags(current, params["tags"], params["purge_tags"], params["state"])
-        except ValueError as error:
-            self.fail(str(error))
+        plan = plan_tags(current, params["tags"], params["purge_tags"], params["state"])
         after = dict((group_id, apply_tag_plan(current[group_id], *plan.get(group_id, ({}, []))))
                      for group_id in group_ids)
-        self.extra_results["added"] = dict((group_id, steps[0]) for group_id, steps in plan.items() if steps[0])
-        self.extra_results["removed"] = dict((group_id, steps[1]) for group_id, steps in plan.items() if steps[1])
+        self.extra_results["added"] = dict((group_id, change[0]) for group_id, change in plan.items() if change[0])
+        self.extra_results["removed"] = dict((group_id, change[1]) for group_id, change in plan.items() if change[1])
         self.result_value = after
         self.diff = {"before": dict((group_id, current[group_id]) for group_id in group_ids), "after": after}
         if not plan:
@@ -218,8 +187,8 @@ class SecurityGroupTagsModule(AlicloudModule):
         if self.check_mode:
             return
         # Removals first, so that swapping keys never crosses the 20-tag limit.
-        untag_groups(self.client, dict((group_id, steps[1]) for group_id, steps in plan.items()))
-        tag_groups(self.client, dict((group_id, steps[0]) for group_id, steps in plan.items()))
+        untag_groups(self.client, dict((group_id, change[1]) for group_id, change in plan.items()))
+        tag_groups(self.client, dict((group_id, change[0]) for group_id, change in plan.items()))
         self.result_value = list_tags(self.client, group_ids)
         self.diff["after"] = self.result_value
 

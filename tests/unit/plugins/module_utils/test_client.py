@@ -23,7 +23,6 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import 
     Endpoint,
     accepts_client_token,
     build_acs_client,
-    dig,
     flatten_params,
     is_mutating,
     parse_endpoint,
@@ -184,19 +183,6 @@ def test_parse_endpoint_rejects(value, fragment):
     assert fragment in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "data, path, expected",
-    [
-        ({"SecurityGroups": {"SecurityGroup": [{"a": 1}]}}, "SecurityGroups.SecurityGroup", [{"a": 1}]),
-        ({"SecurityGroups": {"SecurityGroup": []}}, "SecurityGroups.SecurityGroup", []),
-        ({"SecurityGroups": {}}, "SecurityGroups.SecurityGroup", []),
-        ({}, "SecurityGroups.SecurityGroup", []),
-        ({"A": {"B": {"x": 1}}}, "A.B", [{"x": 1}]),
-        ({"A": "text"}, "A.B", []),
-    ],
-)
-def test_dig(data, path, expected):
-    assert dig(data, path) == expected
 
 
 # ------------------------------------------------------------------------------------------------ call()
@@ -271,14 +257,50 @@ def test_non_retryable_error_is_raised_at_once_with_fields():
     acs = FakeAcs(error)
     client, fake_time = make_client(acs)
     with pytest.raises(EcsApiError) as caught:
-        client.call("DeleteSecurityGroup", {"SecurityGroupId": "sg-x"})
+        client.call("ModifySecurityGroupAttribute", {"SecurityGroupId": "sg-x"})
     raised = caught.value
     assert (raised.action, raised.code, raised.http_status, raised.request_id, raised.retryable, raised.attempts) == (
-        "DeleteSecurityGroup", "InvalidSecurityGroupId.NotFound", 404, "540CFF28-407A-40B5-B6A5-74B0A1C2D3E4", False, 1)
-    assert str(raised) == ("DeleteSecurityGroup failed: InvalidSecurityGroupId.NotFound: The specified SecurityGroupId does not exist. "
+        "ModifySecurityGroupAttribute", "InvalidSecurityGroupId.NotFound", 404, "540CFF28-407A-40B5-B6A5-74B0A1C2D3E4", False, 1)
+    assert str(raised) == ("ModifySecurityGroupAttribute failed: InvalidSecurityGroupId.NotFound: The specified SecurityGroupId does not exist. "
                            "(RequestId: 540CFF28-407A-40B5-B6A5-74B0A1C2D3E4)")
     assert fake_time.sleeps == []
     assert client.calls_made == 1
+
+
+@pytest.mark.parametrize("action, code, status", [
+    ("DeleteSecurityGroup", "InvalidSecurityGroup.NotFound", 404),        # today's code
+    ("DeleteSecurityGroup", "InvalidSecurityGroupId.NotFound", 404),      # the older one
+    ("RevokeSecurityGroup", "InvalidParam.SecurityGroupRuleId", 400),     # since 2024-07-08
+    ("RevokeSecurityGroup", "InvalidSecurityGroupRuleId.NotFound", 404),  # before
+    ("RevokeSecurityGroupEgress", "InvalidParam.SecurityGroupRuleId", 400),
+    ("JoinSecurityGroup", "InvalidInstanceId.AlreadyExists", 403),
+    ("LeaveSecurityGroup", "InvalidSecurityGroupAssociation.NotFound", 400),
+])
+def test_a_write_whose_end_state_holds_is_already_done(action, code, status):
+    acs = FakeAcs(ServerException(code, "gone or there", http_status=status, request_id="R-9"))
+    client, fake_time = make_client(acs)
+    assert client.call(action, {"SecurityGroupId": "sg-x"}) == {"AlreadyDone": code, "RequestId": "R-9"}
+    assert client.calls_made == 1 and fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("action, code", [
+    ("AuthorizeSecurityGroup", "InvalidSecurityGroupId.NotFound"),   # a missing group is no success for a write
+    ("DeleteSecurityGroup", "DependencyViolation"),
+    ("RevokeSecurityGroup", "InvalidSecurityGroupId.NotFound"),
+    ("JoinSecurityGroup", "InvalidSecurityGroupAssociation.NotFound"),
+])
+def test_other_refusals_are_errors(action, code):
+    acs = FakeAcs(ServerException(code, "refused", http_status=403, request_id="R-9"))
+    client = make_client(acs)[0]
+    with pytest.raises(EcsApiError, match=code):
+        client.call(action, {"SecurityGroupId": "sg-x"})
+
+
+def test_join_conflict_is_retried():
+    acs = FakeAcs(ServerException("InvalidOperation.Conflict", "conflict", http_status=409, request_id="R-1"), {"RequestId": "R-2"})
+    client, fake_time = make_client(acs)
+    assert client.call("JoinSecurityGroup", {"SecurityGroupId": "sg-x", "InstanceId": "i-1"}) == {"RequestId": "R-2"}
+    assert client.calls_made == 2 and fake_time.sleeps == [0.5]
 
 
 def test_retries_are_bounded_by_count():

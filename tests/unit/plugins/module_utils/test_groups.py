@@ -428,24 +428,6 @@ def test_snake_members():
     assert result["network_interfaces"][0]["security_group_ids"] == ["sg-1"]
 
 
-@pytest.mark.parametrize("attempts, expect_error", [
-    pytest.param(1, True, id="first-attempt-not-found-is-an-error"),
-    pytest.param(2, False, id="retry-finds-its-own-delete-done"),
-])
-def test_delete_group_tolerates_its_own_lost_answer(attempts, expect_error):
-    def respond(action, params):
-        raise EcsApiError(action, "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.",
-                          attempts=attempts)
-
-    client = FakeClient(respond)
-    if expect_error:
-        with pytest.raises(EcsApiError):
-            g.delete_group(client, "sg-1")
-    else:
-        g.delete_group(client, "sg-1")
-    assert client.actions() == ["DeleteSecurityGroup"]
-
-
 def test_delete_group_passes_other_errors_on():
     def respond(action, params):
         raise EcsApiError(action, "DependencyViolation", "There is still instance(s) in the specified security group.",

@@ -135,7 +135,7 @@ def test_a_target_that_needs_no_change_is_never_a_problem():
     full = vm("i-1", ["sg-a1", "sg-a2", "sg-a3", "sg-a4", "sg-a5", "sg-a6"], status="Starting")
     result = plan([full], ["sg-a1"], "present")
     assert result.problems == []
-    assert m.change_steps(result.changes[0]) == []
+    assert m.change_calls(result.changes[0]) == []
 
 
 def test_the_limit_counts_groups_after_the_change():
@@ -149,7 +149,7 @@ def test_the_limit_counts_groups_after_the_change():
 def test_exact_swaps_an_enterprise_set_for_a_normal_one_without_mixing():
     result = plan([vm("i-1", ["sg-ae"])], ["sg-a1"], "exact")
     assert result.problems == []
-    assert m.change_steps(result.changes[0]) == [(m.REPLACE, ["sg-a1"])]
+    assert m.change_calls(result.changes[0]) == [(m.REPLACE, ["sg-a1"])]
 
 
 def test_duplicate_targets_are_planned_once():
@@ -157,7 +157,7 @@ def test_duplicate_targets_are_planned_once():
     assert [c.target_id for c in result.changes] == ["i-1"]
 
 
-@pytest.mark.parametrize("before, wanted, state, steps", [
+@pytest.mark.parametrize("before, wanted, state, calls", [
     pytest.param(["sg-a1"], ["sg-a2", "sg-a3"], "present",
                  [(m.JOIN, "sg-a2"), (m.JOIN, "sg-a3")], id="present-joins"),
     pytest.param(["sg-a1", "sg-a2", "sg-a3"], ["sg-a3", "sg-a1"], "absent",
@@ -165,28 +165,28 @@ def test_duplicate_targets_are_planned_once():
     pytest.param(["sg-a1"], ["sg-a2"], "exact", [(m.REPLACE, ["sg-a2"])], id="exact-one-replace"),
     pytest.param(["sg-a1", "sg-a2"], ["sg-a2", "sg-a1"], "exact", [], id="exact-noop"),
 ])
-def test_change_steps(before, wanted, state, steps):
+def test_change_calls(before, wanted, state, calls):
     change = plan([vm("i-1", before)], wanted, state).changes[0]
-    assert m.change_steps(change) == steps
+    assert m.change_calls(change) == calls
 
 
 def test_joins_come_before_leaves_in_a_mixed_change():
     change = m.Change("i-1", m.INSTANCE, ["sg-a1"], ["sg-a2"], ["sg-a2"], ["sg-a1"], False)
-    steps = m.change_steps(change)
-    assert steps == [(m.JOIN, "sg-a2"), (m.LEAVE, "sg-a1")]
-    # No prefix of the steps leaves the target without a group.
-    for count in range(len(steps) + 1):
-        assert m.membership_after_steps(["sg-a1"], steps[:count])
+    calls = m.change_calls(change)
+    assert calls == [(m.JOIN, "sg-a2"), (m.LEAVE, "sg-a1")]
+    # No prefix of the calls leaves the target without a group.
+    for count in range(len(calls) + 1):
+        assert m.membership_after_calls(["sg-a1"], calls[:count])
 
 
-@pytest.mark.parametrize("before, steps, after", [
+@pytest.mark.parametrize("before, calls, after", [
     pytest.param(["sg-a1"], [], ["sg-a1"], id="nothing-done"),
     pytest.param(["sg-a1"], [(m.JOIN, "sg-a2")], ["sg-a1", "sg-a2"], id="one-join"),
     pytest.param(["sg-a1", "sg-a2"], [(m.LEAVE, "sg-a1")], ["sg-a2"], id="one-leave"),
     pytest.param(["sg-a1"], [(m.REPLACE, ["sg-a3", "sg-a4"])], ["sg-a3", "sg-a4"], id="replace"),
 ])
-def test_membership_after_steps(before, steps, after):
-    assert m.membership_after_steps(before, steps) == after
+def test_membership_after_calls(before, calls, after):
+    assert m.membership_after_calls(before, calls) == after
 
 
 def test_targets_and_groups_from_api():

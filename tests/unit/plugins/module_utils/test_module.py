@@ -67,7 +67,7 @@ class FakeAcs:
 class DescriptionModule(AlicloudModule):
     """A minimal module: set a group's description, the way real modules plan and apply."""
 
-    represent = "security_group"
+    result_key = "security_group"
     fake_acs = None
     clients_built = 0
 

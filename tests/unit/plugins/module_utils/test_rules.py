@@ -491,7 +491,6 @@ def test_absent_revokes_listed_rules_that_exist():
     current = described([tcp_rule(22), tcp_rule(80), tcp_rule(443)])
     plan = plan_rules([tcp_rule(80), tcp_rule(8080)], current, purge_ingress=True, state="absent")
     assert [(batch.action, batch.rule_ids) for batch in plan.batches()] == [("RevokeSecurityGroup", [current[1].rule_id])]
-    assert plan.removed_rule_ids("ingress") == [current[1].rule_id]
 
 
 def test_absent_is_a_no_op_when_rules_are_gone():
@@ -620,6 +619,8 @@ def test_rule_to_result_of_a_described_egress_group_rule():
         "source_group_owner_account": "", "source_prefix_list_id": "", "dest_cidr_ip": "", "ipv6_dest_cidr_ip": "",
         "dest_group_id": REDIS_ID, "dest_group_name": "redis", "dest_group_owner_account": "2222", "dest_prefix_list_id": "",
         "policy": "accept", "priority": 7, "nic_type": "intranet", "description": "cache",
+        # The same keys as a described rule: what only the API knows is empty.
+        "source_prefix_list_name": "", "dest_prefix_list_name": "", "create_time": "",
     }
 
 

@@ -52,7 +52,7 @@ def run_module_class(module_class, ecs, check_mode=False, diff=False, **params):
     fake = FakeAnsibleModule(default_params(module_class, **params), check_mode, diff)
     instance = module_class(fake)
     instance._client = ecs  # pylint: disable=protected-access
-    instance.run()
+    instance.execute()
     result = instance.get_result()
     result["warnings"] = fake.warnings
     return result

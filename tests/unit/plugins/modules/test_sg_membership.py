@@ -103,18 +103,6 @@ def test_a_failure_on_the_first_call_reports_no_change():
     assert raised.value.result["done"] == [] and raised.value.result["not_attempted"] == []
 
 
-@pytest.mark.parametrize("state, members, code", [
-    pytest.param("present", [SG1], "InvalidInstanceId.AlreadyExists", id="join-already-member"),
-    pytest.param("absent", [SG1, SG2], "InvalidSecurityGroupAssociation.NotFound", id="leave-already-gone"),
-])
-def test_a_retried_call_that_had_succeeded_counts_as_done(state, members, code):
-    # Join/Leave take no ClientToken: a retry after a lost answer meets these codes.
-    ecs = FakeEcs(instances={"i-1": members}, errors={(action, "i-1", SG2): code
-                                                      for action in ("JoinSecurityGroup", "LeaveSecurityGroup")})
-    result = run_module(ecs, instance_ids=["i-1"], security_groups=[SG2], state=state)
-    assert result["changed"] is True
-
-
 def test_exact_on_network_interfaces_is_one_modify_call_each():
     ecs = FakeEcs(enis={"eni-1": [SG1], "eni-2": [SG2, SG3]})
     result = run_module(ecs, diff=True, network_interface_ids=["eni-1", "eni-2"], security_groups=[SG3, SG2], state="exact")

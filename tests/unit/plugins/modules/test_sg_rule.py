@@ -9,41 +9,10 @@ import pytest
 import yaml
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RULE_OPTIONS, RuleContext, parse_rules, plan_rules, rules_from_permissions
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RuleContext, parse_rules, rule_to_result
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_module import FailJson, SinglePageEcs, default_params, run_module_class
-
-GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
-WEB_ID = "sg-aaaaaaaaaaaaaaaaaweb"
-VPC = "vpc-1"
-
-PERMISSION_KEYS = ("SecurityGroupRuleId", "Direction", "IpProtocol", "PortRange", "SourcePortRange", "SourceCidrIp",
-                   "Ipv6SourceCidrIp", "SourceGroupId", "SourceGroupName", "SourceGroupOwnerAccount", "SourcePrefixListId",
-                   "SourcePrefixListName", "DestCidrIp", "Ipv6DestCidrIp", "DestGroupId", "DestGroupName",
-                   "DestGroupOwnerAccount", "DestPrefixListId", "DestPrefixListName", "Policy", "Priority", "NicType",
-                   "Description", "CreateTime")
-
-
-def permission(rule_id, port, cidr="0.0.0.0/0", direction="ingress", description="", policy="Accept", priority=1):
-    """A DescribeSecurityGroupAttribute Permission: every key present, unset ones empty."""
-    item = dict((key, "") for key in PERMISSION_KEYS)
-    peer = "DestCidrIp" if direction == "egress" else "SourceCidrIp"
-    item.update({"SecurityGroupRuleId": rule_id, "Direction": direction, "IpProtocol": "TCP", "PortRange": "%d/%d" % (port, port),
-                 peer: cidr, "Policy": policy, "Priority": priority, "NicType": "intranet", "Description": description,
-                 "CreateTime": "2026-01-01T00:00:00Z"})
-    return item
-
-
-def rule(**given):
-    """A rules element as Ansible hands it to the module: every suboption present, defaults filled."""
-    item = dict((name, option.get("default")) for name, option in RULE_OPTIONS.items())
-    item.update(given)
-    if isinstance(item.get("ports"), (int, str)):
-        item["ports"] = [str(item["ports"])]
-    if isinstance(item.get("cidr"), str):
-        item["cidr"] = [item["cidr"]]
-    return item
-
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples import GROUP_ID, VPC, WEB_ID, permission, rule
 
 class FakeEcs(SinglePageEcs):
     """Just enough of ECS for sg_rule: groups, their rules, and scripted failures by action."""
@@ -174,108 +143,8 @@ def test_documented_options_match_the_argument_spec():
 
 def test_documented_rule_keys_are_those_the_module_returns():
     contains = yaml.safe_load(sg_rule.RETURN)["rules"]["contains"]
-    assert sorted(contains) == sorted(sg_rule.predicted_result(parse_rules([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")],
+    assert sorted(contains) == sorted(rule_to_result(parse_rules([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")],
                                                                            RuleContext()).rules[0]))
-
-
-# --- pure helpers ----------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("raw_rules, refs", [
-    pytest.param([], [], id="none"),
-    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], [], id="cidr-only"),
-    pytest.param([rule(protocol="tcp", ports=80, group="web"), rule(protocol="tcp", ports=81, group=" web "),
-                  rule(protocol="tcp", ports=82, group=WEB_ID)], ["web", WEB_ID], id="names-and-ids-once-each"),
-    pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_account="123")], [], id="other-account"),
-    pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_id="123")], [], id="other-account-id"),
-    pytest.param(["junk", rule(protocol="tcp", ports=80, group="")], [], id="junk-and-blank"),
-])
-def test_peer_group_refs(raw_rules, refs):
-    assert sg_rule.peer_group_refs(raw_rules) == refs
-
-
-@pytest.mark.parametrize("raw_rules, needed", [
-    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], False, id="accept-cidr"),
-    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0", policy="DROP")], True, id="drop-any-case"),
-    pytest.param([rule(protocol="tcp", ports=80, group="web")], True, id="group-peer"),
-    pytest.param([rule(protocol="tcp", ports=80, prefix_list="pl-1")], False, id="prefix-list"),
-])
-def test_needs_group_type(raw_rules, needed):
-    assert sg_rule.needs_group_type(raw_rules) is needed
-
-
-GROUPS = [
-    {"SecurityGroupId": "sg-1", "SecurityGroupName": "web", "VpcId": VPC},
-    {"SecurityGroupId": "sg-2", "SecurityGroupName": "twin", "VpcId": VPC},
-    {"SecurityGroupId": "sg-3", "SecurityGroupName": "twin", "VpcId": VPC},
-    {"SecurityGroupId": "sg-4", "SecurityGroupName": "sg-1", "VpcId": VPC},
-]
-
-
-@pytest.mark.parametrize("ref, expected", [
-    pytest.param("sg-1", "sg-1", id="id-wins-over-an-equal-name"),
-    pytest.param("web", "sg-1", id="unique-name"),
-    pytest.param("sg-3", "sg-3", id="id-of-a-twin"),
-])
-def test_resolver_finds(ref, expected):
-    assert sg_rule.resolver(GROUPS, VPC)(ref) == expected
-
-
-@pytest.mark.parametrize("ref, fragments", [
-    pytest.param("nope", ["no security group with id or name nope in vpc-1"], id="missing"),
-    pytest.param("twin", ["2 groups are named twin in vpc-1", "twin (sg-2, vpc-1)", "twin (sg-3, vpc-1)", "give the id"], id="ambiguous"),
-])
-def test_resolver_refuses(ref, fragments):
-    with pytest.raises(LookupError) as raised:
-        sg_rule.resolver(GROUPS, VPC)(ref)
-    for fragment in fragments:
-        assert fragment in str(raised.value)
-
-
-def _plan(declared, permissions, **options):
-    parsed = parse_rules(declared, RuleContext(group_id=GROUP_ID)).rules
-    return plan_rules(parsed, rules_from_permissions(permissions, True), **options)
-
-
-def test_build_steps_batches_adds_then_revokes_then_modifies():
-    current = [permission("sgr-22", 22), permission("sgr-443", 443, description="old"), permission("sgr-25", 25, direction="egress")]
-    declared = [rule(protocol="tcp", ports=[str(port) for port in range(1000, 1150)], cidr="10.0.0.0/8"),
-                rule(protocol="tcp", ports=443, cidr="0.0.0.0/0", description="new"),
-                rule(direction="egress", protocol="udp", ports=53, cidr="10.0.0.2")]
-    steps = sg_rule.build_steps(_plan(declared, current, purge_ingress=True, purge_egress=True), GROUP_ID)
-    assert [(step.action, len(step.lines)) for step in steps] == [
-        ("AuthorizeSecurityGroup", 100), ("AuthorizeSecurityGroup", 50), ("AuthorizeSecurityGroupEgress", 1),
-        ("RevokeSecurityGroup", 1), ("RevokeSecurityGroupEgress", 1), ("ModifySecurityGroupRule", 1)]
-    assert all(step.params["SecurityGroupId"] == GROUP_ID for step in steps)
-    assert len(steps[0].params["Permissions"]) == 100
-    assert steps[0].lines[0] == "authorize ingress accept tcp 1000/1000 from 10.0.0.0/8 (intranet) priority 1"
-    assert steps[3].params["SecurityGroupRuleId"] == ["sgr-22"]
-    assert steps[3].lines == ["revoke ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1"]
-    assert steps[5].params == {"SecurityGroupId": GROUP_ID, "SecurityGroupRuleId": "sgr-443", "Description": "new"}
-    assert steps[5].lines == ['modify ingress accept tcp 443/443 from 0.0.0.0/0 (intranet) priority 1: description "old" -> "new"']
-
-
-def test_build_steps_revokes_first_when_the_quota_demands_it():
-    current = [permission("sgr-%d" % port, port) for port in range(1, 4)]
-    plan = _plan([rule(protocol="tcp", ports=["80", "81"], cidr="0.0.0.0/0")], current, purge_ingress=True, rule_quota=4)
-    assert [step.action for step in sg_rule.build_steps(plan, GROUP_ID)] == ["RevokeSecurityGroup", "AuthorizeSecurityGroup"]
-
-
-def test_build_steps_of_an_egress_modify_and_group_names():
-    current = [dict(permission("sgr-1", 5432, direction="egress", description="a"), DestCidrIp="", DestGroupId=WEB_ID)]
-    plan = _plan([rule(direction="egress", protocol="tcp", ports=5432, group=WEB_ID, description="b")], current)
-    [step] = sg_rule.build_steps(plan, GROUP_ID, {WEB_ID: "web"})
-    assert step.action == "ModifySecurityGroupEgressRule"
-    assert step.lines == ['modify egress accept tcp 5432/5432 to web (intranet) priority 1: description "a" -> "b"']
-
-
-def test_predicted_rules_apply_the_plan():
-    current = [permission("sgr-22", 22), permission("sgr-443", 443, description="old")]
-    plan = _plan([rule(protocol="tcp", ports=443, cidr="0.0.0.0/0", description="new"), rule(protocol="udp", ports=53, cidr="10.0.0.0/8")],
-                 current, purge_ingress=True)
-    after = sg_rule.predicted_rules(plan, current)
-    assert [(item["security_group_rule_id"], item["port_range"], item["description"]) for item in after] == [
-        ("sgr-443", "443/443", "new"), ("", "53/53", "")]
-    assert after[1]["ip_protocol"] == "udp" and after[1]["create_time"] == ""
 
 
 # --- the module on a fake ECS ----------------------------------------------------------------------------------
@@ -389,17 +258,6 @@ def test_failure_of_the_first_call_reports_nothing_applied():
     result = run_failing(ecs, rules=[rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")])
     assert result["changed"] is False and result["applied"] == []
     assert len(result["not_applied"]) == 1
-
-
-@pytest.mark.parametrize("attempts, fails", [pytest.param(2, False, id="retried-so-first-attempt-went-through"),
-                                             pytest.param(1, True, id="first-attempt")])
-def test_revoke_of_rules_already_gone(attempts, fails):
-    failure = EcsApiError("RevokeSecurityGroup", "InvalidSecurityGroupRuleId.NotFound", "gone", http_status=404, attempts=attempts)
-    ecs = FakeEcs(permissions=[permission("sgr-22", 22)], failures={"RevokeSecurityGroup": failure})
-    if fails:
-        assert run_failing(ecs, state="absent", rules=[rule(protocol="tcp", ports=22, cidr="0.0.0.0/0")])["not_applied"]
-    else:
-        assert run_module(ecs, state="absent", rules=[rule(protocol="tcp", ports=22, cidr="0.0.0.0/0")])["changed"] is True
 
 
 def test_id_like_name_falls_back_to_a_name_lookup():

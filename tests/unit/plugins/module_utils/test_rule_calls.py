@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
+    needs_group_type,
+    peer_group_refs,
+    plan_calls,
+    resolver,
+    rules_after,
+)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RuleContext, parse_rules, plan_rules, rules_from_permissions
+from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples import GROUP_ID, VPC, WEB_ID, permission, rule
+
+
+@pytest.mark.parametrize("declared_rules, refs", [
+    pytest.param([], [], id="none"),
+    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], [], id="cidr-only"),
+    pytest.param([rule(protocol="tcp", ports=80, group="web"), rule(protocol="tcp", ports=81, group=" web "),
+                  rule(protocol="tcp", ports=82, group=WEB_ID)], ["web", WEB_ID], id="names-and-ids-once-each"),
+    pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_account="123")], [], id="other-account"),
+    pytest.param([rule(protocol="tcp", ports=80, group="sg-x", group_owner_id="123")], [], id="other-account-id"),
+    pytest.param(["junk", rule(protocol="tcp", ports=80, group="")], [], id="junk-and-blank"),
+])
+def test_peer_group_refs(declared_rules, refs):
+    assert peer_group_refs(declared_rules) == refs
+
+
+@pytest.mark.parametrize("declared_rules, needed", [
+    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], False, id="accept-cidr"),
+    pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0", policy="DROP")], True, id="drop-any-case"),
+    pytest.param([rule(protocol="tcp", ports=80, group="web")], True, id="group-peer"),
+    pytest.param([rule(protocol="tcp", ports=80, prefix_list="pl-1")], False, id="prefix-list"),
+])
+def test_needs_group_type(declared_rules, needed):
+    assert needs_group_type(declared_rules) is needed
+
+
+GROUPS = [
+    {"SecurityGroupId": "sg-1", "SecurityGroupName": "web", "VpcId": VPC},
+    {"SecurityGroupId": "sg-2", "SecurityGroupName": "twin", "VpcId": VPC},
+    {"SecurityGroupId": "sg-3", "SecurityGroupName": "twin", "VpcId": VPC},
+    {"SecurityGroupId": "sg-4", "SecurityGroupName": "sg-1", "VpcId": VPC},
+]
+
+
+@pytest.mark.parametrize("ref, expected", [
+    pytest.param("sg-1", "sg-1", id="id-wins-over-an-equal-name"),
+    pytest.param("web", "sg-1", id="unique-name"),
+    pytest.param("sg-3", "sg-3", id="id-of-a-twin"),
+])
+def test_resolver_finds(ref, expected):
+    assert resolver(GROUPS, VPC)(ref) == expected
+
+
+@pytest.mark.parametrize("ref, fragments", [
+    pytest.param("nope", ["no security group with id or name nope in vpc-1"], id="missing"),
+    pytest.param("twin", ["2 groups are named twin in vpc-1", "twin (sg-2, vpc-1)", "twin (sg-3, vpc-1)", "give the id"], id="ambiguous"),
+])
+def test_resolver_refuses(ref, fragments):
+    with pytest.raises(LookupError) as raised:
+        resolver(GROUPS, VPC)(ref)
+    for fragment in fragments:
+        assert fragment in str(raised.value)
+
+
+def _plan(declared, permissions, **options):
+    parsed = parse_rules(declared, RuleContext(group_id=GROUP_ID)).rules
+    return plan_rules(parsed, rules_from_permissions(permissions, True), **options)
+
+
+def test_plan_calls_batches_adds_then_revokes_then_modifies():
+    current = [permission("sgr-22", 22), permission("sgr-443", 443, description="old"), permission("sgr-25", 25, direction="egress")]
+    declared = [rule(protocol="tcp", ports=[str(port) for port in range(1000, 1150)], cidr="10.0.0.0/8"),
+                rule(protocol="tcp", ports=443, cidr="0.0.0.0/0", description="new"),
+                rule(direction="egress", protocol="udp", ports=53, cidr="10.0.0.2")]
+    calls = plan_calls(_plan(declared, current, purge_ingress=True, purge_egress=True), GROUP_ID)
+    assert [(call.action, len(call.lines)) for call in calls] == [
+        ("AuthorizeSecurityGroup", 100), ("AuthorizeSecurityGroup", 50), ("AuthorizeSecurityGroupEgress", 1),
+        ("RevokeSecurityGroup", 1), ("RevokeSecurityGroupEgress", 1), ("ModifySecurityGroupRule", 1)]
+    assert all(call.params["SecurityGroupId"] == GROUP_ID for call in calls)
+    assert len(calls[0].params["Permissions"]) == 100
+    assert calls[0].lines[0] == "authorize ingress accept tcp 1000/1000 from 10.0.0.0/8 (intranet) priority 1"
+    assert calls[3].params["SecurityGroupRuleId"] == ["sgr-22"]
+    assert calls[3].lines == ["revoke ingress accept tcp 22/22 from 0.0.0.0/0 (intranet) priority 1"]
+    assert calls[5].params == {"SecurityGroupId": GROUP_ID, "SecurityGroupRuleId": "sgr-443", "Description": "new"}
+    assert calls[5].lines == ['modify ingress accept tcp 443/443 from 0.0.0.0/0 (intranet) priority 1: description "old" -> "new"']
+
+
+def test_plan_calls_revokes_first_when_the_quota_demands_it():
+    current = [permission("sgr-%d" % port, port) for port in range(1, 4)]
+    plan = _plan([rule(protocol="tcp", ports=["80", "81"], cidr="0.0.0.0/0")], current, purge_ingress=True, rule_quota=4)
+    assert [call.action for call in plan_calls(plan, GROUP_ID)] == ["RevokeSecurityGroup", "AuthorizeSecurityGroup"]
+
+
+def test_plan_calls_of_an_egress_modify_and_group_names():
+    current = [dict(permission("sgr-1", 5432, direction="egress", description="a"), DestCidrIp="", DestGroupId=WEB_ID)]
+    plan = _plan([rule(direction="egress", protocol="tcp", ports=5432, group=WEB_ID, description="b")], current)
+    [call] = plan_calls(plan, GROUP_ID, {WEB_ID: "web"})
+    assert call.action == "ModifySecurityGroupEgressRule"
+    assert call.lines == ['modify egress accept tcp 5432/5432 to web (intranet) priority 1: description "a" -> "b"']
+
+
+def test_rules_after_apply_the_plan():
+    current = [permission("sgr-22", 22), permission("sgr-443", 443, description="old")]
+    plan = _plan([rule(protocol="tcp", ports=443, cidr="0.0.0.0/0", description="new"), rule(protocol="udp", ports=53, cidr="10.0.0.0/8")],
+                 current, purge_ingress=True)
+    after = rules_after(plan, current)
+    assert [(item["security_group_rule_id"], item["port_range"], item["description"]) for item in after] == [
+        ("sgr-443", "443/443", "new"), ("", "53/53", "")]
+    assert after[1]["ip_protocol"] == "udp" and after[1]["create_time"] == ""
