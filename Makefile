@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv collection sanity units emulator-tests conformance integration lint build-check test demo bench dist clean
+.PHONY: help venv collection sanity units units-fast emulator-tests conformance integration lint build-check test demo bench dist clean
 
 help:
 	@echo "make demo   - start the emulator, run the demo playbook twice (idempotent), show the result"
@@ -27,6 +27,8 @@ help:
 	@echo "make conformance - the ECS conformance suite against a fresh emulator (tests/conformance/README.md)"
 	@echo "make dist   - build the emulator's wheel (cloudwall-ecs-emulator) into build/dist-emulator"
 	@echo "make bench  - run the benchmarks, print the tables, write benchmarks/RESULTS.md (not part of make test)"
+	@echo "make units-fast - the unit tests with plain pytest (seconds); make units (ansible-test) stays the gate"
+	@echo "parts of make test: sanity units emulator-tests conformance integration lint build-check"
 	@echo "make clean  - remove .venv and build/"
 
 venv: $(VENV)/.installed
@@ -59,13 +61,19 @@ sanity: collection $(PIP_CACHE_SCRIPT)
 units: collection $(PIP_CACHE_SCRIPT)
 	cd $(COLLECTION) && $(BIN)/ansible-test units --venv --python $(ANSIBLE_TEST_PYTHON) --color no
 
-emulator-tests: venv
-	$(BIN)/python -m pytest tests/emulator -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+# Every pytest run starts in the build tree; pytest.ini adds --ansible-unit-inject-only, so pytest-ansible puts
+# ANSIBLE_COLLECTIONS_PATH (exported above) on the import path and shared test code is imported as
+# ansible_collections.cloudwall.alicloud.tests.lib / .tests.unit.
+units-fast: collection
+	cd $(COLLECTION) && $(BIN)/python -m pytest tests/unit -q
+
+emulator-tests: collection
+	cd $(COLLECTION) && $(BIN)/python -m pytest tests/emulator -q -n $(PYTEST_WORKERS)
 
 # The ECS behaviour the collection relies on, checked through the SDK against a fresh emulator (or a real account:
 # tests/conformance/README.md).
-conformance: venv
-	$(BIN)/python -m pytest tests/conformance -q -p no:cacheprovider
+conformance: collection
+	cd $(COLLECTION) && $(BIN)/python -m pytest tests/conformance -q
 
 # The emulator as its own distribution (pyproject.toml): a wheel with the cloudwall-ecs-emulator command.
 # It is built from a copy (pyproject.toml and emulator/ only) so setuptools leaves no egg-info in the checkout, with
@@ -77,7 +85,7 @@ dist: venv
 	@ls $(BUILD)/dist-emulator/*.whl
 
 integration: collection
-	cd $(COLLECTION) && $(BIN)/python -m pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+	cd $(COLLECTION) && $(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS)
 
 lint: collection
 	cd $(COLLECTION) && $(BIN)/ansible-lint --profile production --offline
@@ -95,7 +103,7 @@ demo: collection
 
 # Not part of `make test`: about 11-13 minutes on a 2-core machine.
 bench: collection
-	$(BIN)/python benchmarks/run_all.py
+	PYTHONPATH=$(BUILD) $(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) $(BUILD)

@@ -530,5 +530,3 @@ def members_from_api(instances, network_interfaces, audited_ids):
             continue
         add(item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), "eni", items_at(item, "SecurityGroupIds.SecurityGroupId"))
     return members_by_group, list(members.values())
-
-
