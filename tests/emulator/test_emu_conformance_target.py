@@ -10,7 +10,7 @@ import pytest
 from tests.conformance import conftest as conformance_conftest
 from tests.conformance import target as conformance_target
 from tests.conformance.test_conformance import membership_rules, own_group_reference
-from tests.lib.emulator_harness import DEMO_SG_VPC, DEMO_WEB1
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import DEMO_SG_VPC, DEMO_WEB1
 
 
 def test_cleanup_removes_everything_after_a_failed_check(emulator, admin, world):

@@ -31,7 +31,7 @@ from aliyunsdkecs.request.v20140526.RevokeSecurityGroupRequest import RevokeSecu
 from aliyunsdkecs.request.v20140526.TagResourcesRequest import TagResourcesRequest
 from aliyunsdkecs.request.v20140526.UntagResourcesRequest import UntagResourcesRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_CLASSIC_INSTANCE,
     DEMO_ENI_FREE,
     DEMO_SG_CLASSIC,

@@ -13,7 +13,7 @@ import sys
 
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import DescribeSecurityGroupsRequest
 
-from tests.lib.emulator_harness import REPO_ROOT, EcsApi, EmulatorProcess
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import REPO_ROOT, EcsApi, EmulatorProcess
 
 
 def build_wheel(directory):

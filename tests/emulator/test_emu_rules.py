@@ -15,7 +15,7 @@ from aliyunsdkecs.request.v20140526.ModifySecurityGroupRuleRequest import Modify
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupEgressRequest import RevokeSecurityGroupEgressRequest
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupRequest import RevokeSecurityGroupRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_PREFIX_LIST, DEMO_SG_CLASSIC, DEMO_SG_VPC, PARTNER_ACCOUNT_ID, PARTNER_ACCOUNT_NAME, PARTNER_GROUP, PERMISSION_KEYS, World, tcp_rule,
 )
 

@@ -18,7 +18,7 @@ from alibabacloud_ecs20140526 import models  # noqa: E402  pylint: disable=wrong
 from alibabacloud_tea_openapi.exceptions import ClientException  # noqa: E402  pylint: disable=wrong-import-position
 from alibabacloud_tea_openapi.utils import Utils  # noqa: E402  pylint: disable=wrong-import-position
 
-from tests.lib.emulator_harness import (  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (  # noqa: E402  pylint: disable=wrong-import-position
     DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION, DEMO_SG_VPC, DEMO_VPC, PARTNER_ACCESS_KEY_ID,
     PARTNER_ACCESS_KEY_SECRET, PARTNER_GROUP, RawAcs3, acs3_sign, tea_client,
 )

@@ -22,7 +22,7 @@ from aliyunsdkecs.request.v20140526.ModifyInstanceAttributeRequest import Modify
 from aliyunsdkecs.request.v20140526.ModifySecurityGroupAttributeRequest import ModifySecurityGroupAttributeRequest
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupRequest import RevokeSecurityGroupRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NAME, DEMO_SG_VPC, DEMO_VPC, DEMO_WEB1, DEMO_WEB2, PARTNER_ACCESS_KEY_ID,
     PARTNER_ACCESS_KEY_SECRET, PARTNER_ACCOUNT_ID, PARTNER_ACCOUNT_NAME, PARTNER_GROUP, World, fixed_id, tcp_rule,
 )
