@@ -54,7 +54,7 @@ options:
     type: dict
   max_workers:
     description:
-      - How many groups are read at the same time (1 to 16).
+      - How many groups are read at the same time (1 to 16). Throttled reads are retried with backoff.
     type: int
-    default: 4
+    default: 8
 """

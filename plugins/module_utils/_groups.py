@@ -15,7 +15,6 @@ __metaclass__ = type
 import re
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
 
 RESOURCE_TYPE = "securitygroup"

@@ -17,13 +17,8 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import (
-    AUTH_ARGUMENT_SPEC,
-    HAS_SDK,
-    SDK_IMPORT_ERROR,
-    SDK_PACKAGES,
-    EcsClient,
-)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import AUTH_ARGUMENT_SPEC, SDK_PACKAGES, EcsClient
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import plannable, planned_group, planned_warning
 
@@ -66,8 +61,11 @@ class AlicloudModule:
 
     @property
     def client(self):
-        """The EcsClient, built on first use so that argument validation happens before any connection."""
+        """The EcsClient, built on first use so that argument validation happens before any connection, and before
+        the SDK is imported: a run that fails validation or plans nothing to call never loads it."""
         if self._client is None:
+            if not _client.load_sdk():
+                self.module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=_client.SDK_IMPORT_ERROR)
             try:
                 self._client = self._build_client()
             except ConfigurationError as error:
@@ -141,8 +139,6 @@ class AlicloudModule:
     def run_module(cls):
         """Entry point of a module's ``main()``."""
         module = AnsibleModule(**cls.define_module())
-        if not HAS_SDK:
-            module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=SDK_IMPORT_ERROR)
         instance = cls(module)
         instance.execute()
         module.exit_json(**instance.get_result())

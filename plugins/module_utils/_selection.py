@@ -30,7 +30,8 @@ SELECTION_ARGUMENT_SPEC = dict(
     security_group_type=dict(type="str", choices=["normal", "enterprise"]),
     name_prefix=dict(type="str"),
     filters=dict(type="dict"),
-    max_workers=dict(type="int", default=4),
+    # Reads are latency-bound (tens of ms each on the real cloud): 8 in flight read 1000 groups in about 7 s at 50 ms.
+    max_workers=dict(type="int", default=8),
 )
 
 # ``filters`` take DescribeSecurityGroups' own filter names (or their snake_case, as alibaba.alicloud's info

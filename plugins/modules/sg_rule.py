@@ -508,6 +508,8 @@ error:
            "request_id": "540CFF28-407A-40B5-B6A5-74B0A1C2D3E4", "http_status": 400, "attempts": 9}
 """
 
+import json
+
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import GROUP_NOT_FOUND_CODES, EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GROUP_ID_PATTERN,
@@ -521,6 +523,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
     needs_group_type,
     parse_declared,
+    parsed_once,
     peer_group_refs,
     plan_calls,
     resolver,
@@ -529,9 +532,10 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls imp
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     DEFAULT_RULE_QUOTA,
-    RULE_EGRESS_OPTIONS,
-    RULE_OPTIONS,
+    EGRESS,
+    RuleError,
     RuleContext,
+    declared_rules,
     plan_rules,
     rule_to_result,
     rules_from_permissions,
@@ -548,8 +552,9 @@ class SecurityGroupRuleModule(AlicloudModule):
         spec["argument_spec"].update(
             security_group=dict(type="str", required=True, aliases=["security_group_id"]),
             vpc_id=dict(type="str"),
-            rules=dict(type="list", elements="dict", options=RULE_OPTIONS, default=[]),
-            rules_egress=dict(type="list", elements="dict", options=RULE_EGRESS_OPTIONS, default=[], aliases=["egress_rules"]),
+            # No sub-options: parse_rules() validates every field of every rule (documented under rules), once.
+            rules=dict(type="list", elements="dict", default=[]),
+            rules_egress=dict(type="list", elements="dict", default=[], aliases=["egress_rules"]),
             purge_rules=dict(type="bool", default=False),
             purge_rules_egress=dict(type="bool", default=False),
             state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -561,9 +566,10 @@ class SecurityGroupRuleModule(AlicloudModule):
         super(SecurityGroupRuleModule, self).__init__(module)
         self.result_value = []
         self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
-        self.declared = [(option, [dict((key, value) for key, value in raw.items() if value is not None)
-                                   for raw in (self.params.get(option) or [])])
-                         for option in ("rules", "rules_egress")]
+        # rules_egress holds egress rules only: a missing direction is egress; another one is refused in run().
+        self.declared = [("rules", declared_rules(self.params.get("rules"))),
+                         ("rules_egress", [dict(raw, direction=raw.get("direction") or EGRESS) if isinstance(raw, dict) else raw
+                                           for raw in declared_rules(self.params.get("rules_egress"))])]
         self.declared_rules = [raw for _option, raws in self.declared for raw in raws]
 
     # -- reading ----------------------------------------------------------------------------------------------
@@ -628,12 +634,18 @@ class SecurityGroupRuleModule(AlicloudModule):
     def run(self):
         params = self.params
         # Problems that hold whatever the group is fail here, before the first call.
-        parse_declared(self.declared, syntax_context())
+        wrong = ["rules_egress[%d]: direction=%s; allowed: egress, or no direction" % (index, json.dumps(raw.get("direction")))
+                 for index, raw in enumerate(self.declared[1][1])
+                 if isinstance(raw, dict) and str(raw.get("direction")).strip().lower() != EGRESS]
+        if wrong:
+            raise RuleError(wrong)
+        parsed = parse_declared(self.declared, syntax_context())
 
         group_id, group, attributes, permissions = self.read_group()
         self.extra_results["security_group_id"] = group_id
         context, group_names = self.rule_context(group_id, group, attributes)
-        parsed = parse_declared(self.declared, context)
+        if not parsed_once(self.declared_rules, context):
+            parsed = parse_declared(self.declared, context)
         current = rules_from_permissions(permissions, context.is_vpc)
         plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
                           purge_egress=params["purge_rules_egress"], state=params["state"],
