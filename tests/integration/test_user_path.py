@@ -134,7 +134,7 @@ def test_check_mode_plans_a_whole_new_stack_exactly_then_the_real_run_matches_an
     assert results['Own-account owner, again']['changed'] is False
 
     unknown = results['Unknown rule key']
-    assert unknown['_status'] == 'failed' and 'rules.port' in unknown['msg'] and 'source_cidr_ip' in unknown['msg']
+    assert unknown['_status'] == 'failed' and 'port=22 is not a rule option' in unknown['msg'] and 'source_cidr_ip' in unknown['msg']
     assert 'missing required arguments' not in unknown['msg']
     empty = results['Audit selecting nothing']
     assert empty['_status'] == 'failed'
