@@ -43,6 +43,7 @@ def is_already_done(action, code):
     """Whether ``code`` answering ``action`` means the write's end state already holds (see ALREADY_DONE_CODES)."""
     return code in ALREADY_DONE_CODES.get(action, ())
 
+
 # The SDK puts every request parameter in the URL; a connection error repeats that URL
 # (AccessKeyId, Signature, SecurityToken, ...), so any query string is dropped from messages.
 _QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")

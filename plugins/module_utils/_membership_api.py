@@ -30,6 +30,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership imp
 IDS_PER_TARGET_READ = 100
 TARGET_PAGE_SIZE = 100
 
+
 def read_instances(client, instance_ids):
     """``{instance_id: raw DescribeInstances item}`` of those ids that exist, 100 ids per call."""
     found = {}
