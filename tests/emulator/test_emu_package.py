@@ -52,4 +52,3 @@ def test_wheel_installs_and_its_command_serves(tmp_path):
         assert {group["SecurityGroupId"] for group in groups} == {"sg-demovpcdefault000001", "sg-democlassic000000001"}
     finally:
         assert process.stop() == 0, process.log_tail()
-

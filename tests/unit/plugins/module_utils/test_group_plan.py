@@ -50,7 +50,7 @@ def test_plan_update_refuses_impossible_changes(params, current, fragment):
 
 def test_group_after_predicts_every_change():
     changes = plan_update(CURRENT, {"name": "web2", "description": "Other", "inner_access_policy": "drop",
-                                     "tags": {"tier": "app"}, "purge_tags": True})
+                                    "tags": {"tier": "app"}, "purge_tags": True})
     after = group_after(CURRENT, changes)
     assert after == dict(CURRENT, security_group_name="web2", description="Other", inner_access_policy="drop",
                          tags={"tier": "app"})
