@@ -12,11 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import GROUP_ID_PATTERN
 
 RESOURCE_TYPE = "securitygroup"
 
@@ -31,8 +30,8 @@ GROUPS_PAGE_SIZE = 100
 RULES_PAGE_SIZE = 1000
 MEMBERS_PAGE_SIZE = 100
 
-# What a group id looks like; a name may look like one too ("sg-web"), so lookups fall back to the name.
-GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-z]+$")
+# GROUP_ID_PATTERN (imported above) is what a group id looks like; an existing group's name may look like one too
+# ("sg-web", from before such names were refused), so lookups fall back to the name.
 
 
 class GroupLookupError(Exception):

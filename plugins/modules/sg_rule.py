@@ -440,6 +440,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     rule_to_result,
     rules_from_permissions,
     snake_rule,
+    validate_rule_quota,
 )
 
 
@@ -518,6 +519,7 @@ class SecurityGroupRuleModule(AlicloudModule):
     def run(self):
         params = self.params
         # Problems that hold whatever the group is fail here, before the first call.
+        validate_rule_quota(params["rule_quota"])
         parse_rules(self.declared_rules, syntax_context())
 
         group_id, group, attributes, permissions = self.read_group()
