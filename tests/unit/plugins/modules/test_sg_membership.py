@@ -60,6 +60,8 @@ class FakeEcs(SinglePageEcs):
                 for eid in params["NetworkInterfaceId"] if eid in self.members]}, "NextToken": ""}
         if action in ("JoinSecurityGroup", "LeaveSecurityGroup"):
             self._fail(action, target_id, params["SecurityGroupId"])
+        if action in ("ModifyInstanceAttribute", "ModifyNetworkInterfaceAttribute"):
+            self._fail(action, target_id, None)
         if action == "JoinSecurityGroup":
             self.members[target_id].append(params["SecurityGroupId"])
         elif action == "LeaveSecurityGroup":
@@ -75,24 +77,26 @@ def run_module(ecs, check_mode=False, diff=False, **params):
     return run_module_class(sg_membership.SecurityGroupMembershipModule, ecs, check_mode, diff, **params)
 
 
-def test_a_failure_inside_one_target_reports_how_far_it_got():
+def test_a_target_that_ecs_refuses_is_left_whole_and_the_report_says_so():
+    # The account's real limit is below max_groups: ECS refuses i-2's change, which is one call, so i-2 keeps its groups.
     ecs = FakeEcs(instances={"i-1": [SG1], "i-2": [SG1], "i-3": [SG1]},
-                  errors={("JoinSecurityGroup", "i-2", SG3): "IncorrectInstanceStatus"})
+                  errors={("ModifyInstanceAttribute", "i-2", None): "InstanceSecurityGroupLimitExceeded"})
     with pytest.raises(FailJson) as raised:
         run_module(ecs, instance_ids=["i-1", "i-2", "i-3"], security_groups=[SG2, SG3])
     result = raised.value.result
+    assert [action for action, _params in ecs.writes()] == ["ModifyInstanceAttribute"] * 2
     assert result["changed"] is True
     assert result["done"] == ["i-1"] and result["failed_target"] == "i-2" and result["not_attempted"] == ["i-3"]
     assert [(t["id"], t["after"], t["joined"]) for t in result["targets"]] == [
         ("i-1", [SG1, SG2, SG3], [SG2, SG3]),
-        ("i-2", [SG1, SG2], [SG2]),
+        ("i-2", [SG1], []),
         ("i-3", [SG1], []),
     ]
     assert "at instance i-2 (change 2 of 3)" in result["msg"]
-    assert "i-2 now has %s, %s" % (SG1, SG2) in result["msg"]
-    assert result["error"]["code"] == "IncorrectInstanceStatus"
+    assert "i-2 was left unchanged (each target changes in one call, fully or not at all) and has %s" % SG1 in result["msg"]
+    assert result["error"]["code"] == "InstanceSecurityGroupLimitExceeded"
     # What the report says is what the fake holds.
-    assert ecs.members == {"i-1": [SG1, SG2, SG3], "i-2": [SG1, SG2], "i-3": [SG1]}
+    assert ecs.members == {"i-1": [SG1, SG2, SG3], "i-2": [SG1], "i-3": [SG1]}
 
 
 def test_a_failure_on_the_first_call_reports_no_change():
