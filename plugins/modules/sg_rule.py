@@ -29,6 +29,10 @@ description:
     then only the writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
     the plan's result, the same as check mode predicts, and a rule added by this run has an empty
     RV(rules[].security_group_rule_id) until the next run or M(cloudwall.alicloud.sg_info) reads it."
+  - "Concurrent runs: a rule another writer revoked first counts as revoked. A run with O(purge_rules) or
+    O(purge_rules_egress) that wrote anything reads the rules once more after its writes and, when another writer
+    changed them meanwhile, finishes its own plan against what it reads (up to 5 rounds), so the group ends with
+    exactly one declared set: the last run's. That read is the only call such a run adds."
 author:
   - cloudwall maintainers (@cloudwall)
 options:
@@ -444,6 +448,10 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
 )
 
 
+# Rounds of "read again, finish the plan" a purging run makes after its writes (see finish_after_concurrent_writers).
+MAX_CONVERGENCE_ROUNDS = 5
+
+
 class SecurityGroupRuleModule(AlicloudModule):
     result_key = "rules"
 
@@ -548,6 +556,36 @@ class SecurityGroupRuleModule(AlicloudModule):
         if self.check_mode:
             return
         self.apply(plan_calls(plan, group_id, group_names))
+        if params["state"] == "present" and (params["purge_rules"] or params["purge_rules_egress"]):
+            self.finish_after_concurrent_writers(group_id, group_names, context, parsed.rules)
+
+    def finish_after_concurrent_writers(self, group_id, group_names, context, declared):
+        """Read the rules again and finish this run's plan against them, until a read finds nothing to do.
+
+        Two purging runs that read the group before either wrote would otherwise leave the union of their sets
+        (ECS answers an authorize of an existing rule with success, so nothing else tells a run it raced).
+        The last writer always reads after its last write, so the group ends with its declared set.
+        """
+        params = self.params
+        for finishing in range(MAX_CONVERGENCE_ROUNDS + 1):
+            permissions = describe_rules(self.client, group_id)[1]
+            plan = plan_rules(declared, rules_from_permissions(permissions, context.is_vpc),
+                              purge_ingress=params["purge_rules"], purge_egress=params["purge_rules_egress"],
+                              state="present", rule_quota=params["rule_quota"])
+            if not plan.changed:
+                return
+            if finishing == MAX_CONVERGENCE_ROUNDS:
+                break
+            permission_by_id = dict((permission.get("SecurityGroupRuleId"), permission) for permission in permissions)
+            self.extra_results["removed"].extend(snake_rule(permission_by_id[rule.rule_id])
+                                                 for rules in plan.remove.values() for rule in rules)
+            self.extra_results["added"].extend(rule_to_result(rule) for rules in plan.add.values() for rule in rules)
+            self.result_value = rules_after(plan, permissions)
+            self.diff["after"] = plan.diff(group_names)["after"]
+            self.apply(plan_calls(plan, group_id, group_names))
+        self.fail("security group %s kept changing under concurrent writers: after %d rounds of reading and finishing "
+                  "this run's plan, its rules still differ from the declared ones; run the task again once the other "
+                  "writers are done" % (group_id, MAX_CONVERGENCE_ROUNDS))
 
     def apply(self, calls):
         for index, call in enumerate(calls):
