@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
@@ -84,6 +85,25 @@ def describe_candidate(group):
     """How a group is named in error messages: ``name (sg-id, vpc)``."""
     return "%s (%s, %s)" % (group.get("SecurityGroupName"), group.get("SecurityGroupId"),
                             group.get("VpcId") or "classic")
+
+
+def is_service_managed(raw):
+    """Whether a DescribeSecurityGroups item is managed by a cloud service (``ServiceManaged``, a boolean or its text).
+
+    ECS refuses every write to such a group (403 InvalidOperation.ResourceManagedByCloudProduct), so no module plans
+    one and sg_cleanup never selects one."""
+    value = (raw or {}).get("ServiceManaged")
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def refuse_service_managed(raw, change):
+    """Raise ValidationError, before any write, when ``raw`` is a service-managed group; ``change`` says what the
+    run would have done (e.g. "rule changes")."""
+    if is_service_managed(raw):
+        raise ValidationError(
+            "security group %s is managed by a cloud service (ServiceManaged): ECS refuses %s to it "
+            "(InvalidOperation.ResourceManagedByCloudProduct), so nothing was changed; manage it through the service "
+            "that owns it" % (describe_candidate(raw), change))
 
 
 def groups_named(client, name, vpc_id=None):
@@ -335,7 +355,7 @@ def snake_group(raw, attributes=None):
         "inner_access_policy": _lower_or_none(attributes.get("InnerAccessPolicy") or raw.get("InnerAccessPolicy")),
         "resource_group_id": raw.get("ResourceGroupId") or "",
         "creation_time": raw.get("CreationTime"),
-        "service_managed": bool(raw.get("ServiceManaged")),
+        "service_managed": is_service_managed(raw),
         "ecs_count": _int_or_none(raw.get("EcsCount")),
         "rule_count": _int_or_none(raw.get("RuleCount")),
         "group_to_group_rule_count": _int_or_none(raw.get("GroupToGroupRuleCount")),

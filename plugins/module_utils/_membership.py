@@ -39,7 +39,8 @@ REPLACE = "replace"
 
 # ``vpc_id`` is "" for a classic instance or group.
 Target = collections.namedtuple("Target", ["id", "kind", "vpc_id", "status", "group_ids"])
-Group = collections.namedtuple("Group", ["id", "name", "vpc_id", "type"])
+# ``service_managed``: a cloud service owns the group and ECS refuses to change its members.
+Group = collections.namedtuple("Group", ["id", "name", "vpc_id", "type", "service_managed"], defaults=(False,))
 # ``replace``: the whole set is written in one Modify*Attribute call (state exact) instead of joins and leaves.
 Change = collections.namedtuple("Change", ["target_id", "kind", "before", "after", "joins", "leaves", "replace"])
 Plan = collections.namedtuple("Plan", ["changes", "problems"])
@@ -64,8 +65,10 @@ def target_from_network_interface(raw):
 
 def group_from_api(raw):
     """A DescribeSecurityGroups item as a Group."""
+    managed = raw.get("ServiceManaged")
     return Group(id=raw.get("SecurityGroupId"), name=raw.get("SecurityGroupName") or "", vpc_id=raw.get("VpcId") or "",
-                 type=(raw.get("SecurityGroupType") or "normal").lower())
+                 type=(raw.get("SecurityGroupType") or "normal").lower(),
+                 service_managed=managed is True or str(managed).strip().lower() == "true")
 
 
 def target_option(kind):
@@ -124,6 +127,11 @@ def check_change(target, after, groups, max_groups):
         why = _network_problem(target, groups[group_id])
         if why:
             problems.append("security_groups: %s %s" % (name, why))
+    for group_id in [group_id for group_id in after if group_id not in target.group_ids] + \
+            [group_id for group_id in target.group_ids if group_id not in after]:
+        if group_id in groups and groups[group_id].service_managed:
+            problems.append("security_groups: %s would %s group %s, which a cloud service manages (ServiceManaged); "
+                            "ECS refuses to change its members" % (name, "join" if group_id in after else "leave", group_id))
     by_type = collections.OrderedDict()
     for group_id in after:
         if group_id in groups:

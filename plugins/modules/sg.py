@@ -212,6 +212,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     get_group_attributes,
     groups_named,
     modify_group_attribute,
+    refuse_service_managed,
     modify_inner_access_policy,
     snake_group,
     tag_groups,
@@ -299,7 +300,7 @@ class SecurityGroupModule(AlicloudModule):
         elif raw is None:
             self.create()
         else:
-            self.update(self.read_snake(raw))
+            self.update(self.read_snake(raw), raw)
 
     def create(self):
         params = self.params
@@ -323,7 +324,7 @@ class SecurityGroupModule(AlicloudModule):
         self.result_value = self.reread(group_id)
         self.diff["after"] = self.result_value
 
-    def update(self, current):
+    def update(self, current, raw):
         changes = plan_update(current, self.params)
         after = group_after(current, changes)
         check_tag_count(after["tags"], current["security_group_id"])
@@ -331,6 +332,7 @@ class SecurityGroupModule(AlicloudModule):
         self.result_value = current
         if not changes:
             return
+        refuse_service_managed(raw, "changes")
         self.changed = True
         if self.check_mode:
             self.result_value = after
@@ -357,6 +359,7 @@ class SecurityGroupModule(AlicloudModule):
     def ensure_absent(self, raw):
         if raw is None:
             return
+        refuse_service_managed(raw, "its deletion")
         group_id = raw["SecurityGroupId"]
         before = snake_group(raw)
         members = describe_members(self.client, group_id)

@@ -25,8 +25,9 @@ description:
     100 rule ids per RevokeSecurityGroup / RevokeSecurityGroupEgress call. New rules are added before old ones are
     revoked, so traffic that both allow is never cut, unless the rule quota forces revoking first."
   - "API calls: one DescribeSecurityGroupAttribute read (two for a classic group, one per NIC type), one
-    DescribeSecurityGroups more when the group or a peer is given by name (or a drop rule needs the group type),
-    then only the writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
+    DescribeSecurityGroups more when the group or a peer is given by name, a drop rule needs the group type, or
+    the plan writes (a service-managed group refuses every write and only that read tells one), then only the
+    writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
     the plan's result, the same as check mode predicts, and a rule added by this run has an empty
     RV(rules[].security_group_rule_id) until the next run or M(cloudwall.alicloud.sg_info) reads it."
   - "Concurrent runs: a rule another writer revoked first counts as revoked. A run with O(purge_rules) or
@@ -425,6 +426,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     describe_groups,
     describe_rules,
     find_group,
+    get_group,
+    refuse_service_managed,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
@@ -473,6 +476,7 @@ class SecurityGroupRuleModule(AlicloudModule):
         super(SecurityGroupRuleModule, self).__init__(module)
         self.result_value = []
         self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
+        self.group_item = None
         self.declared_rules = [dict((key, value) for key, value in raw.items() if value is not None)
                                for raw in (self.params.get("rules") or [])]
 
@@ -517,7 +521,9 @@ class SecurityGroupRuleModule(AlicloudModule):
             known = describe_groups(self.client, ids=[group_id])
         for item in known:
             group_names.setdefault(item["SecurityGroupId"], item.get("SecurityGroupName") or item["SecurityGroupId"])
-        group_type = next((item.get("SecurityGroupType") for item in known if item["SecurityGroupId"] == group_id), None)
+        # The group's own DescribeSecurityGroups item, when one of these reads holds it (for ServiceManaged).
+        self.group_item = next((item for item in known if item["SecurityGroupId"] == group_id), None)
+        group_type = (self.group_item or {}).get("SecurityGroupType")
         context = RuleContext(group_id=group_id, is_vpc=bool(vpc_id), group_type=group_type or "normal",
                               resolve_group=resolver(known, vpc_id or "the classic network"))
         return context, group_names
@@ -548,6 +554,9 @@ class SecurityGroupRuleModule(AlicloudModule):
         self.result_value = [snake_rule(permission) for permission in permissions]
         if not plan.changed:
             return
+        # Only DescribeSecurityGroups tells a service-managed group, which refuses every write: one read when
+        # the group was given by id and the plan writes.
+        refuse_service_managed(self.group_item or get_group(self.client, group_id), "rule changes")
         self.changed = True
         self.result_value = rules_after(plan, permissions)
         self.extra_results["added"] = [rule_to_result(rule) for rules in plan.add.values() for rule in rules]

@@ -131,6 +131,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     GroupLookupError,
     find_groups,
     list_tags,
+    refuse_service_managed,
     tag_groups,
     untag_groups,
 )
@@ -183,6 +184,9 @@ class SecurityGroupTagsModule(AlicloudModule):
         self.diff = {"before": dict((group_id, current[group_id]) for group_id in group_ids), "after": after}
         if not plan:
             return
+        for group in groups:
+            if group["SecurityGroupId"] in plan:
+                refuse_service_managed(group, "tag changes")
         self.changed = True
         if self.check_mode:
             return

@@ -149,10 +149,11 @@ def test_documented_rule_keys_are_those_the_module_returns():
 
 # --- the module on a fake ECS ----------------------------------------------------------------------------------
 
-def test_group_by_id_with_cidr_rules_reads_once_then_only_writes():
+def test_group_by_id_with_cidr_rules_reads_rules_and_group_then_only_writes():
     ecs = FakeEcs()
     result = run_module(ecs, rules=[rule(protocol="tcp", ports=["80", "443"], cidr="0.0.0.0/0")])
-    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "AuthorizeSecurityGroup"]
+    # DescribeSecurityGroups only because the plan writes: it tells a service-managed group, which refuses writes.
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "DescribeSecurityGroups", "AuthorizeSecurityGroup"]
     assert result["changed"] is True and result["security_group_id"] == GROUP_ID
     # The plan's result: new rules have no id yet (the API does not return them).
     assert [(item["port_range"], item["security_group_rule_id"]) for item in result["added"]] == [("80/80", ""), ("443/443", "")]
@@ -214,7 +215,7 @@ def test_check_mode_predicts_without_writing():
     ecs = FakeEcs(permissions=[permission("sgr-22", 22), permission("sgr-443", 443, description="old")])
     result = run_module(ecs, check_mode=True, diff=True, purge_rules=True,
                         rules=[rule(protocol="tcp", ports=["80", "443"], cidr="0.0.0.0/0", description="web")])
-    assert ecs.mutating() == [] and ecs.actions() == ["DescribeSecurityGroupAttribute"]
+    assert ecs.mutating() == [] and ecs.actions() == ["DescribeSecurityGroupAttribute", "DescribeSecurityGroups"]
     assert result["changed"] is True
     assert [item["port_range"] for item in result["added"]] == ["80/80"]
     assert [item["security_group_rule_id"] for item in result["removed"]] == ["sgr-22"]
@@ -229,7 +230,7 @@ def test_state_absent_revokes_only_existing_listed_rules():
     ecs = FakeEcs(permissions=[permission("sgr-22", 22), permission("sgr-443", 443)])
     result = run_module(ecs, state="absent", rules=[rule(protocol="tcp", ports=["22", "8080"], cidr="0.0.0.0/0")])
     assert ecs.mutating() == ["RevokeSecurityGroup"]
-    assert ecs.calls[1][1]["SecurityGroupRuleId"] == ["sgr-22"]
+    assert ecs.calls[-1][1]["SecurityGroupRuleId"] == ["sgr-22"]
     assert [item["security_group_rule_id"] for item in result["rules"]] == ["sgr-443"]
 
 

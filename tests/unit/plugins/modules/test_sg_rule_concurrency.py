@@ -35,6 +35,9 @@ class RacingEcs(SinglePageEcs):
     def call(self, action, params=None, mutating=None):
         params = dict(params or {})
         self.calls.append((action, params))
+        if action == "DescribeSecurityGroups":
+            return {"SecurityGroups": {"SecurityGroup": [{"SecurityGroupId": GROUP_ID, "SecurityGroupName": "app",
+                                                          "VpcId": VPC, "ServiceManaged": False}]}}
         if action == "DescribeSecurityGroupAttribute":
             return {"SecurityGroupId": GROUP_ID, "SecurityGroupName": "app", "VpcId": VPC, "NextToken": "",
                     "Permissions": {"Permission": [dict(item) for item in self.permissions]}}
@@ -76,7 +79,7 @@ def test_a_purging_run_finishes_its_plan_after_another_writer_added_its_set(dire
     revoke = "RevokeSecurityGroupEgress" if direction == "egress" else "RevokeSecurityGroup"
     authorize = "AuthorizeSecurityGroupEgress" if direction == "egress" else "AuthorizeSecurityGroup"
     read = "DescribeSecurityGroupAttribute"
-    assert ecs.actions() == [read, authorize, revoke, read, revoke, read]
+    assert ecs.actions() == [read, "DescribeSecurityGroups", authorize, revoke, read, revoke, read]
     assert result["changed"] is True
     assert sorted(item["port_range"] for item in result["removed"]) == ["22/22", "8080/8080"]
 
@@ -95,8 +98,8 @@ def test_a_rule_the_other_writer_revoked_first_is_no_failure():
 def test_without_another_writer_the_purging_run_adds_one_read_only():
     ecs = RacingEcs([permission("sgr-old", 22)])
     run_module_class(sg_rule.SecurityGroupRuleModule, ecs, security_group=GROUP_ID, rules=declared([443]), purge_rules=True)
-    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "AuthorizeSecurityGroup", "RevokeSecurityGroup",
-                             "DescribeSecurityGroupAttribute"]
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "DescribeSecurityGroups", "AuthorizeSecurityGroup",
+                             "RevokeSecurityGroup", "DescribeSecurityGroupAttribute"]
     # Nothing to write: no read after.
     again = RacingEcs(list(ecs.permissions))
     assert run_module_class(sg_rule.SecurityGroupRuleModule, again, security_group=GROUP_ID, rules=declared([443]),
@@ -107,7 +110,7 @@ def test_without_another_writer_the_purging_run_adds_one_read_only():
 def test_non_purging_runs_do_not_read_again():
     ecs = RacingEcs([permission("sgr-old", 22)])
     run_module_class(sg_rule.SecurityGroupRuleModule, ecs, security_group=GROUP_ID, rules=declared([443]))
-    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "AuthorizeSecurityGroup"]
+    assert ecs.actions() == ["DescribeSecurityGroupAttribute", "DescribeSecurityGroups", "AuthorizeSecurityGroup"]
 
 
 def test_a_writer_that_never_stops_makes_a_clear_failure_not_an_endless_run():
