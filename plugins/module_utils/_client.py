@@ -211,7 +211,8 @@ def parse_endpoint(value):
         hostname = rest
     if not hostname:
         raise _endpoint_error(value, "no host")
-    if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+    # ASCII digits only: str.isdigit() takes "²", which int() then refuses.
+    if port is not None and (not re.match(r"^[0-9]+$", port) or not 1 <= int(port) <= 65535):
         raise _endpoint_error(value, "port %r is not a number from 1 to 65535" % port)
 
     loopback = _is_loopback(hostname)

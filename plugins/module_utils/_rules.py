@@ -163,7 +163,9 @@ ParsedRules = namedtuple("ParsedRules", ["rules", "warnings"])
 # Value parsing shared by declared and described rules
 
 # "80", "1/200", "1-200"; signs are matched so that "-1/-1" is reported as out of range, not as malformed.
-_PORT_RANGE_RE = re.compile(r"^\s*([-+]?\d+)\s*(?:[/-]\s*([-+]?\d+)\s*)?$")
+# ASCII digits only: \d and str.isdigit() also take other scripts' digits ("٨٠"), which ECS does not.
+_PORT_RANGE_RE = re.compile(r"^\s*([-+]?[0-9]+)\s*(?:[/-]\s*([-+]?[0-9]+)\s*)?$")
+_ASCII_NUMBER = re.compile(r"^[0-9]+$")
 
 
 def check_port_range(value):
@@ -214,7 +216,7 @@ def _lenient_cidr(value):
 def _parse_priority(value):
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _ASCII_NUMBER.match(value.strip()):
         value = int(value.strip())
     if isinstance(value, int) and MIN_PRIORITY <= value <= MAX_PRIORITY:
         return value
@@ -225,7 +227,7 @@ def _described_priority(value):
     """A described Priority (a JSON number or a string) as an int; the API default 1 when missing or unreadable."""
     if isinstance(value, bool):
         return MIN_PRIORITY
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _ASCII_NUMBER.match(value.strip()):
         return int(value.strip())
     return value if isinstance(value, int) and value >= MIN_PRIORITY else MIN_PRIORITY
 
