@@ -532,8 +532,6 @@ def members_from_api(instances, network_interfaces, audited_ids):
     return members_by_group, list(members.values())
 
 
-
-
 def actionable_findings(findings, service_managed_ids):
     """``findings`` without those about groups a cloud service manages: ECS refuses every change to such a group,
     so its owner cannot act on them (findings about instances stay)."""

@@ -46,8 +46,6 @@ Change = collections.namedtuple("Change", ["target_id", "kind", "before", "after
 Plan = collections.namedtuple("Plan", ["changes", "problems"])
 
 
-
-
 def target_from_instance(raw):
     """A DescribeInstances item as a Target."""
     vpc_id = (raw.get("VpcAttributes") or {}).get("VpcId") or ""

@@ -27,7 +27,7 @@ description:
     group or leaves one group gets one JoinSecurityGroup or LeaveSecurityGroup; a target with any other change
     (several joins or leaves, or O(state=exact)) gets one ModifyInstanceAttribute (C(SecurityGroupIds.N)) or
     ModifyNetworkInterfaceAttribute (C(SecurityGroupId.N)), which replaces its whole set at once."
-  - A target is never left without a group, not even between two calls: leaving a target's last group is refused
+  - A target is never left without a group, not even between two calls. Leaving a target's last group is refused
     before any call, and several changes to one target are one atomic call.
   - Being already in a group (O(state=present)) or already out of it (O(state=absent)) is not an error and makes
     no call. A target that needs no change is not checked, whatever its status.

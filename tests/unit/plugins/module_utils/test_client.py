@@ -183,8 +183,6 @@ def test_parse_endpoint_rejects(value, fragment):
     assert fragment in str(caught.value)
 
 
-
-
 # ------------------------------------------------------------------------------------------------ call()
 
 def test_call_builds_post_json_request_for_the_action_and_endpoint():
