@@ -7,7 +7,7 @@ Starts `python -m emulator` on a temporary state file, builds a group holding 20
 rule; when a group reaches its 200-rule quota the next rules go to a fresh group, created before timing starts).
 Prints a Markdown table and the machine it ran on.
 
-    python benchmarks/emulator_bench.py [--iterations 300] [--threads 4]
+    PYTHONPATH=build python benchmarks/emulator_bench.py [--iterations 300] [--threads 4]
 """
 
 from __future__ import annotations
@@ -18,20 +18,17 @@ import math
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from aliyunsdkecs.request.v20140526.AuthorizeSecurityGroupRequest import AuthorizeSecurityGroupRequest  # noqa: E402
-from aliyunsdkecs.request.v20140526.DescribeSecurityGroupAttributeRequest import (  # noqa: E402
+from aliyunsdkecs.request.v20140526.AuthorizeSecurityGroupRequest import AuthorizeSecurityGroupRequest
+from aliyunsdkecs.request.v20140526.DescribeSecurityGroupAttributeRequest import (
     DescribeSecurityGroupAttributeRequest,
 )
 
-from tests.lib.emulator_harness import AdminClient, EcsApi, EmulatorProcess, World, tcp_rule  # noqa: E402
+from bench_common import AdminClient, EcsApi, EmulatorProcess, World, tcp_rule
 
 RULES_PER_GROUP = 200
 PERMISSIONS_PER_CALL = 100

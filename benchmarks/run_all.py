@@ -4,7 +4,7 @@
 
 Usage (from the repository root, with the Python of .venv or any Python with ansible-core and the SDK):
 
-    python benchmarks/run_all.py [--runs 5] [--quick] [--output benchmarks/RESULTS.md]
+    PYTHONPATH=build python benchmarks/run_all.py [--runs 5] [--quick] [--output benchmarks/RESULTS.md]
 
 - sg_rule: 10, 50 and 150 rules from empty, no-op, one description changed (sg_rule_bench.py);
 - sg_membership: 150 seeded instances joined to a group, the no-op re-run, and a move (sg_membership_bench.py);
@@ -27,17 +27,13 @@ import sys
 import tempfile
 import time
 
+from bench_common import REPO_ROOT, Bench, EcsReader, EmulatorProcess, ansible_version, spread
+# The runner composes each benchmark's own measurement; their shared code is in bench_common.
+from sg_info_bench import measure_scale, scale_table
+from sg_membership_bench import measure_membership, membership_table
+from sg_rule_bench import measure_sizes
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, BENCH_DIR)
-
-from sg_info_bench import measure_scale, scale_table  # noqa: E402  pylint: disable=wrong-import-position
-from sg_membership_bench import measure_membership, membership_table  # noqa: E402  pylint: disable=wrong-import-position
-from sg_rule_bench import Bench, REPO_ROOT, ansible_version, measure_sizes, spread  # noqa: E402  pylint: disable=wrong-import-position
-
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.ecs_reader import EcsReader  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 
 DEFAULT_OUTPUT = os.path.join(BENCH_DIR, 'RESULTS.md')
 FULL = {'rule_sizes': (10, 50, 150), 'group_sizes': (50, 100, 200)}
@@ -192,7 +188,7 @@ def main(argv=None):
             emulator.stop()
     elapsed = time.perf_counter() - started
 
-    command = 'python benchmarks/run_all.py ' + ' '.join(shlex.quote(arg) for arg in (argv if argv is not None else sys.argv[1:]))
+    command = 'PYTHONPATH=build python benchmarks/run_all.py ' + ' '.join(shlex.quote(arg) for arg in (argv if argv is not None else sys.argv[1:]))
     lines = ['# Benchmarks', '',
              'Written by `%s` on %s; the whole run took %.0f s; %d run(s) per case.' % (
                  command.strip(), started_at.strftime('%Y-%m-%d %H:%M UTC'), elapsed, args.runs), '',

@@ -8,13 +8,12 @@ instance in each), then runs the real module through ansible-playbook and reads 
 Wall time is the whole ansible-playbook run (interpreter start-up included) and the module's own reading time
 is not separated from it. Prints a Markdown table and the machine it ran on.
 
-    python benchmarks/sg_audit_bench.py [--sizes 50 100 200] [--rules 100] [--workers 4] [--scan auto group]
+    PYTHONPATH=build python benchmarks/sg_audit_bench.py [--sizes 50 100 200] [--rules 100] [--workers 4] [--scan auto group]
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
 import platform
@@ -23,50 +22,9 @@ import sys
 import tempfile
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.ecs_reader import EcsReader  # noqa: E402
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess  # noqa: E402
-
-DEMO_VPC = "vpc-demo0000000000000001"
-DEMO_VSWITCH = "vsw-demo0000000000000001"
-PERMISSIONS_PER_CALL = 100
-
-
-def build_world(admin, ecs, groups, rules_per_group):
-    """``groups`` VPC groups with ``rules_per_group`` ingress rules each and one instance in each group."""
-    admin.reset(seed="demo")
-    admin.quotas(groups_per_region=groups + 100, rules_per_group=max(200, rules_per_group))
-    created = admin.seed(security_groups=[
-        {"SecurityGroupName": "bench-%03d" % index, "Description": "benchmark tier %d" % index, "VpcId": DEMO_VPC,
-         "Tags": {"bench": "true"}} for index in range(groups)])["security_groups"]
-    for index, group_id in enumerate(created):
-        # Port 1000+n from 172.16.n.0/24; every tenth group also opens SSH to the world (a finding).
-        rules = [{"IpProtocol": "tcp", "PortRange": "%d/%d" % (1000 + n, 1000 + n),
-                  "SourceCidrIp": "172.16.%d.0/24" % (n % 256)} for n in range(rules_per_group)]
-        if index % 10 == 0:
-            rules[-1] = {"IpProtocol": "tcp", "PortRange": "22/22", "SourceCidrIp": "0.0.0.0/0"}
-        for start in range(0, len(rules), PERMISSIONS_PER_CALL):
-            ecs.call("AuthorizeSecurityGroup", SecurityGroupId=group_id, Permissions=rules[start:start + PERMISSIONS_PER_CALL])
-    admin.seed(instances=[{"InstanceName": "bench-%03d" % index, "VpcId": DEMO_VPC, "VSwitchId": DEMO_VSWITCH,
-                           "Status": "Running", "SecurityGroupIds": [group_id]} for index, group_id in enumerate(created)])
-    return created
-
-
-def collections_dir(workdir):
-    parts = REPO_ROOT.split(os.sep)
-    if len(parts) >= 3 and parts[-3] == "ansible_collections":
-        return os.sep.join(parts[:-3])
-    parent = os.path.join(workdir, "collections", "ansible_collections", "cloudwall")
-    os.makedirs(parent, exist_ok=True)
-    os.symlink(REPO_ROOT, os.path.join(parent, "alicloud"))
-    return os.path.join(workdir, "collections")
-
-
-def audit_options(member_scan, workers, report_path):
-    """sg_audit's options (credentials aside) for the benchmark: the demo VPC, with a Markdown report."""
-    return {"vpc_id": DEMO_VPC, "member_scan": member_scan, "max_workers": workers, "report_path": report_path}
+from bench_common import (
+    DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EcsReader, EmulatorProcess, audit_options, build_world, collections_path,
+)
 
 
 def run_audit(endpoint, workdir, collections_path, member_scan, workers):
@@ -130,13 +88,13 @@ def main():
         emulator = EmulatorProcess(os.path.join(workdir, "ecs.sqlite3"), seed="demo").start()
         try:
             ecs = EcsReader(emulator.host_port)
-            collections_path = collections_dir(workdir)
-            baseline = startup_seconds(workdir, collections_path)
+            collections = collections_path(workdir)
+            baseline = startup_seconds(workdir, collections)
             for size in args.sizes:
                 for scan in args.scan:
                     build_world(emulator.admin, ecs, size, args.rules)
                     mark = emulator.admin.mark()
-                    wall, result = run_audit(emulator.endpoint, workdir, collections_path, scan, args.workers)
+                    wall, result = run_audit(emulator.endpoint, workdir, collections, scan, args.workers)
                     calls = emulator.admin.calls(since=mark)
                     by_action = collections.Counter(call["action"] for call in calls)
                     assert not [call for call in calls if call["mutating"]], "the audit made a mutating call"

@@ -4,16 +4,16 @@
 
 Usage (from the repository root, with a Python that has ansible-core and the Alibaba Cloud SDK):
 
-    python benchmarks/sg_info_bench.py [--runs 3] [--sizes 50,100,200] [--rules 100] [--with-audit]
+    PYTHONPATH=build python benchmarks/sg_info_bench.py [--runs 3] [--sizes 50,100,200] [--rules 100] [--with-audit]
 
-It starts its own emulator. For each size it builds the world of sg_audit_bench.py (that many VPC groups with
+It starts its own emulator. For each size it builds the world of sg_audit_bench.py (``build_world`` in bench_common.py) (that many VPC groups with
 ``--rules`` ingress rules each and one instance in each, plus the demo VPC's default group), then runs sg_info
 over the demo VPC with ``include_rules`` and ``include_members`` (and, with ``--with-audit``, sg_audit with its
 defaults and a Markdown report) ``--runs`` times each. Both are read-only, so one world serves every run of a
 size, and the script fails if any run makes a mutating call or a different set of calls.
 
-Times are per task with an ``ansible.builtin.ping`` task in the same play as the floor (the runner of
-sg_rule_bench.py). "growth" is the ratio of a figure to the same figure at half the size.
+Times are per task with an ``ansible.builtin.ping`` task in the same play as the floor (``Bench`` of
+bench_common.py). "growth" is the ratio of a figure to the same figure at half the size.
 """
 
 import argparse
@@ -21,17 +21,7 @@ import os
 import sys
 import tempfile
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, BENCH_DIR)
-
-from sg_audit_bench import audit_options, build_world  # noqa: E402  pylint: disable=wrong-import-position
-from sg_rule_bench import Bench, Case, REPO_ROOT, ansible_version, spread  # noqa: E402  pylint: disable=wrong-import-position
-
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.demo_seed import DEMO_VPC  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.ecs_reader import EcsReader  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from bench_common import DEMO_VPC, Bench, Case, EcsReader, EmulatorProcess, ansible_version, audit_options, build_world, spread
 
 AUDIT_WORKERS = 4
 

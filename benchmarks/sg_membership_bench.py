@@ -4,7 +4,7 @@
 
 Usage (from the repository root, with a Python that has ansible-core and the Alibaba Cloud SDK):
 
-    python benchmarks/sg_membership_bench.py [--runs 3] [--instances 150]
+    PYTHONPATH=build python benchmarks/sg_membership_bench.py [--runs 3] [--instances 150]
 
 It starts its own emulator (demo seed, a temporary state file). Every run resets the emulator and seeds the
 instances (VPC, Running, each in the demo VPC's default group) and one empty target group, then runs, each in its
@@ -23,15 +23,7 @@ import os
 import sys
 import tempfile
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, BENCH_DIR)
-
-from sg_rule_bench import Bench, Case, REPO_ROOT, ansible_version, spread  # noqa: E402  pylint: disable=wrong-import-position
-
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.demo_seed import DEMO_VPC, DEMO_VSWITCH, VPC_GROUP  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from bench_common import DEMO_VPC, DEMO_VSWITCH, VPC_GROUP, Bench, Case, EmulatorProcess, ansible_version, spread
 
 TASK = 'sg_membership'
 CASES = (('join (present)', 'present', True), ('no-op (present)', 'present', False), ('move (exact)', 'exact', True))

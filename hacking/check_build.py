@@ -11,10 +11,14 @@ import sys
 import tarfile
 
 FORBIDDEN = re.compile(
-    r'(^|/)(emulator|benchmarks|build|hacking|collections|\.venv|\.ci|tests/output|tests/emulator|tests/integration|tests/lib|__pycache__|\.pytest_cache)(/|$)'
-    r'|\.(sqlite3?|db|log|pyc)$'
+    r'(^|/)(emulator|benchmarks|build|hacking|\.venv|\.ci|tests/output|tests/emulator|tests/integration|tests/lib|__pycache__|\.pytest_cache)(/|$)'
+    r'|(^|/)pytest\.ini$|\.(sqlite3?|db|log|pyc)$'
 )
-REQUIRED = ('MANIFEST.json', 'FILES.json', 'meta/runtime.yml', 'plugins/modules/sg.py', 'README.md')
+# A releasable collection: its licence (GPL-3.0-or-later, as the file headers say), release notes and the role
+# metadata Galaxy shows.
+REQUIRED = ('MANIFEST.json', 'FILES.json', 'meta/runtime.yml', 'plugins/modules/sg.py', 'README.md', 'COPYING',
+            'CHANGELOG.rst', 'changelogs/changelog.yaml', 'roles/port_deny/meta/main.yml',
+            'roles/public_service/meta/main.yml', 'roles/sg_cleanup/meta/main.yml', 'roles/tier_access/meta/main.yml')
 
 
 def main():

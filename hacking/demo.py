@@ -4,7 +4,8 @@
 
 Starts the emulator with its demo seed, runs playbooks/web_redis.yml, runs it again (the second run must
 report changed=0: idempotency shown rather than claimed), prints the groups with their rules and members as the
-ECS API reports them, and stops the emulator.
+ECS API reports them, shows the guide's intent (web reaches Redis, nothing else does) as sg_reachability evaluated
+it, and stops the emulator.
 """
 
 import os
@@ -24,6 +25,8 @@ from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET
 PLAYBOOK = os.environ.get('DEMO_PLAYBOOK', os.path.join(ROOT, 'playbooks', 'web_redis.yml'))
 AUDIT_REPORT = os.path.join(ROOT, 'build', 'demo', 'web_redis_audit.md')
 RECAP = re.compile(r'^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+# The playbook's last task prints each intent of the guide as sg_reachability evaluated it.
+INTENT = re.compile(r'"msg": "intent: (.*)"$', re.M)
 
 
 def run_playbook(emulator, collections, label):
@@ -48,7 +51,7 @@ def run_playbook(emulator, collections, label):
         print(proc.stdout, proc.stderr, sep='\n')
         raise SystemExit('%s failed (rc=%d)' % (label, proc.returncode))
     print('%s  (%.1f s)' % (match.group(0), time.monotonic() - started))
-    return int(match.group(2))
+    return int(match.group(2)), INTENT.findall(proc.stdout)
 
 
 def rule_line(rule):
@@ -115,10 +118,15 @@ def main():
                                    log_path=os.path.join(workdir, 'emulator.log')).start()
         try:
             print('emulator: %s (demo seed, region %s)' % (emulator.endpoint, DEMO_REGION))
-            first = run_playbook(emulator, collections, 'first run')
-            second = run_playbook(emulator, collections, 'second run')
+            first, _intents = run_playbook(emulator, collections, 'first run')
+            second, intents = run_playbook(emulator, collections, 'second run')
             print('\n=== the groups, their rules and members, as the ECS API reports them')
             print_table(EcsReader(emulator.host_port))
+            print('\n=== the guide\'s intent, checked by cloudwall.alicloud.sg_reachability (the play fails if it breaks)')
+            for line in intents:
+                print('  ' + line.replace('\\"', '"'))
+            if not intents:
+                raise SystemExit('the playbook showed no intent: was web_redis_intent turned off?')
         finally:
             emulator.stop()
     print('\naudit report: %s' % os.path.relpath(AUDIT_REPORT, ROOT))

@@ -13,14 +13,8 @@ class ModuleDocFragment:
     module can use INFO_MODULE instead, or restate one attribute.
     """
 
-    DOCUMENTATION = r"""
-attributes:
-  check_mode:
-    description: Can run in check mode and predict exactly what a real run would change, without changing anything.
-    support: full
-  diff_mode:
-    description: Shows what changed (or would change in check mode) as before and after.
-    support: full
+    # What every module shares: where it runs, and its action group.
+    _COMMON = r"""
   platform:
     description: Target platform the module operates against.
     support: full
@@ -32,6 +26,16 @@ attributes:
       - cloudwall.alicloud.alicloud
 """
 
+    DOCUMENTATION = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and predict exactly what a real run would change, without changing anything.
+    support: full
+  diff_mode:
+    description: Shows what changed (or would change in check mode) as before and after.
+    support: full
+""" + _COMMON
+
     INFO_MODULE = r"""
 attributes:
   check_mode:
@@ -41,13 +45,4 @@ attributes:
   diff_mode:
     description: Nothing changes, so there is no diff.
     support: N/A
-  platform:
-    description: Target platform the module operates against.
-    support: full
-    platforms: alicloud
-  action_group:
-    description: Use C(group/cloudwall.alicloud.alicloud) in C(module_defaults) to set the common options once.
-    support: full
-    membership:
-      - cloudwall.alicloud.alicloud
-"""
+""" + _COMMON

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
 # import it; it may change in any release without notice.
-"""The audit report: a reachability map of the audited groups, rendered as Markdown (with Mermaid) or JSON.
+"""The audit report: reachability maps and matrices of the audited groups, rendered as Markdown (with Mermaid) or JSON.
 
 Pure functions, no I/O: the module writes the text they return.
 """
@@ -18,11 +18,11 @@ import re
 import tempfile
 from collections import OrderedDict, namedtuple
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _reachability as ra
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import (
     CHECKS,
     MEMBER_SCOPE,
     SEVERITIES,
-    describe_access,
     rule_reach,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import INGRESS, PEER_CIDR, PEER_GROUP
@@ -42,7 +42,55 @@ MapEdge = namedtuple("MapEdge", ["source", "target", "label", "inner"])
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The reachability map
+# Escaping: every value that comes from the cloud (names, descriptions, tags, rule descriptions, peer names)
+# passes through one of these before it reaches Markdown or Mermaid, so that it cannot start a line, a heading,
+# a table row, a code fence, a link or HTML. The JSON report carries the values exactly.
+
+# Line breaks of any kind (CommonMark ends lines at \n and \r; Unicode adds more) and other control characters.
+_BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]+")
+# ASCII punctuation with a meaning inside a line in CommonMark or GFM (emphasis, code, links, images, autolinks
+# such as http: and www., HTML, entities, table cells, closing heading marks, strikethrough, math); CommonMark
+# lets a backslash escape each of them. Marks that matter only at the start of a line (-, +, =, 1.) need none:
+# a value never starts a line, every template puts text before it.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#.!|<>~:&@$])")
+
+
+def md_text(value):
+    """Inline Markdown text that renders as the value and nothing else, on one line (also safe in a table cell)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", str(value)))
+
+
+def md_code(value, in_table=False):
+    """A code span: one line, no backtick to close it early (and, in a GFM table, no pipe to end the cell)."""
+    text = _BREAKS.sub(" ", str(value)).replace("`", "'") if value else ""
+    if in_table:
+        text = text.replace("|", "\\|")
+    return "`%s`" % text if text else ""
+
+
+def mermaid_text(value):
+    """A label inside Mermaid double quotes: letters, digits and plain punctuation as they are, every other
+    character as Mermaid's ``#code;`` entity, so that no quote, bracket, backtick, HTML or entity gets through."""
+    text = _BREAKS.sub(" ", str(value))
+    return "".join(char if char.isalnum() or char in " ,./:=+-_()@" else "#%d;" % ord(char) for char in text)
+
+
+def markdown_table(header, rows):
+    """A GFM table whose cells are escaped with ``md_text``."""
+    lines = ["| %s |" % " | ".join(md_text(cell) for cell in header), "|%s" % (" --- |" * len(header))]
+    for row in rows:
+        lines.append("| %s |" % " | ".join(md_text(cell) for cell in row))
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The reachability map, from the evaluation of _reachability: an edge says what the rules of a group that name
+# a peer (a group, a CIDR block, a prefix list) actually let that peer use, after priorities, drops and egress.
+
+# Past this many groups in one VPC a graph is no longer readable: the report gives the matrix table alone.
+MAP_MAX_GROUPS = 25
+# More CIDR peers of one kind than this in a chart are drawn as one node of that kind.
+MAP_MAX_CIDR_NODES = 8
 
 
 class _NodeIds:
@@ -65,54 +113,122 @@ class _NodeIds:
         return self.by_key[key]
 
 
-def _peer_node(group, rule, ids, names):
+def _peer(group, rule, ids, by_id):
+    """``(MapNode, source Endpoint, IP version)`` of the peer a rule names."""
     if rule.peer_kind == PEER_GROUP:
-        label = names.get(rule.peer) or rule.peer_name or rule.peer
+        audited = by_id.get(rule.peer) if not rule.peer_owner else None
+        label = (audited.name if audited is not None else "") or rule.peer_name or rule.peer
         if rule.peer_owner:
             label = "%s (account %s)" % (label, rule.peer_owner)
-        kind = NODE_AUDITED if rule.peer in names and not rule.peer_owner else NODE_PEER_GROUP
-        return MapNode(ids.get(("group", rule.peer_owner, rule.peer), rule.peer), label, kind)
+        kind = NODE_AUDITED if audited is not None else NODE_PEER_GROUP
+        source = ra.group_endpoint(audited) if audited is not None else ra.unknown_group_endpoint(rule.peer, rule.peer_name)
+        return MapNode(ids.get(("group", rule.peer_owner, rule.peer), rule.peer), label, kind), source, 4
     if rule.peer_kind == PEER_CIDR:
-        kind = NODE_INTERNET if rule_reach(group, rule) == "internet" else NODE_INTRANET
-        return MapNode(ids.get(("cidr", kind, rule.peer), "cidr_" + rule.peer), rule.peer, kind)
-    return MapNode(ids.get(("prefix_list", rule.peer), rule.peer), rule.peer_name or rule.peer, NODE_PREFIX_LIST)
+        path = rule_reach(group, rule)
+        kind = NODE_INTERNET if path == "internet" else NODE_INTRANET
+        node = MapNode(ids.get(("cidr", kind, rule.peer), "cidr_" + rule.peer), rule.peer, kind)
+        try:
+            return node, ra.cidr_endpoint(rule.peer, path), 6 if ":" in rule.peer else 4
+        except ValueError:
+            return node, None, 4
+    node = MapNode(ids.get(("prefix_list", rule.peer), rule.peer), rule.peer_name or rule.peer, NODE_PREFIX_LIST)
+    return node, ra.prefix_list_endpoint(rule.peer, rule.peer_name), 4
+
+
+def _protocols(version):
+    return ("TCP", "UDP", "ICMPV6", "GRE") if version == 6 else ("TCP", "UDP", "ICMP", "GRE")
 
 
 def reachability(groups):
-    """``(nodes, edges)``: who may reach each audited group, from its accept ingress rules.
+    """``(nodes, edges)``: who may reach each audited group, and on what.
 
-    An edge runs from a peer (a CIDR, a group by name, a prefix list) to the group, labelled with the
-    protocols and ports of every rule between the two, in rule order. Accept rules that a drop shadows grant nothing and
-    draw no edge. A group whose inner access policy is accept gets a self edge: its members reach each other.
+    For every peer an accept ingress rule of a group names, the evaluation (_reachability) says which of the
+    protocols and ports those rules grant actually get through: after higher-priority drops, drops of equal
+    priority, the peer's own egress rules when it is an audited group. An edge runs from the peer to the group,
+    labelled with them; a peer that gets nothing draws no edge. A group whose inner access policy lets its members
+    reach each other gets a dotted self edge with what they reach each other on.
     """
     ids = _NodeIds()
-    names = dict((group.group_id, group.name or group.group_id) for group in groups)
+    by_id = OrderedDict((group.group_id, group) for group in groups)
     nodes = OrderedDict()
-    labels = OrderedDict()
+    edges = []
     inner = []
     for group in groups:
-        target = MapNode(ids.get(("group", "", group.group_id), group.group_id), names[group.group_id], NODE_AUDITED)
+        target = MapNode(ids.get(("group", "", group.group_id), group.group_id), group.name or group.group_id, NODE_AUDITED)
         nodes[target.node_id] = target
     for group in groups:
         target_id = ids.get(("group", "", group.group_id), group.group_id)
-        if group.inner_access_policy == "accept":
-            inner.append(MapEdge(target_id, target_id, "all (members reach each other)", True))
-        for rule, drop in zip(group.rules, group.shadowed_by):
-            if rule.direction != INGRESS or rule.policy != "accept" or drop is not None:
+        destination = ra.group_endpoint(group)
+        if group.inner_access_policy == "accept" and group.group_type != "enterprise":
+            access = ra.describe_reach(destination, destination, by_id)
+            if access:
+                label = "all (members reach each other)" if access == ["all protocols"] else ", ".join(access)
+                inner.append(MapEdge(target_id, target_id, label, True))
+        peers = OrderedDict()
+        for rule in group.rules:
+            if rule.direction != INGRESS or rule.policy != "accept":
                 continue
-            source = _peer_node(group, rule, ids, names)
-            nodes.setdefault(source.node_id, source)
-            access = labels.setdefault((source.node_id, target_id), [])
-            text = describe_access(rule)
-            if text not in access:
-                access.append(text)
-    edges = [MapEdge(source, target, ", ".join(access), False) for (source, target), access in labels.items()]
-    return list(nodes.values()), edges + inner
+            node, source, version = _peer(group, rule, ids, by_id)
+            if source is None:
+                continue
+            peers.setdefault(node.node_id, (node, source, version, []))[3].append(rule)
+        for node_id, (node, source, version, rules) in peers.items():
+            access = ra.describe_reach(source, destination, by_id, protocols=_protocols(version), ip_version=version,
+                                       within=rules)
+            if access:
+                nodes.setdefault(node_id, node)
+                edges.append(MapEdge(node_id, target_id, ", ".join(access), False))
+    used = set(edge.source for edge in edges) | set(edge.target for edge in edges)
+    kept = [node for node in nodes.values() if node.kind == NODE_AUDITED or node.node_id in used]
+    return kept, edges + inner
 
 
-def _mermaid_text(text):
-    """A label inside Mermaid double quotes: quotes and pipes become entity codes."""
-    return str(text).replace('"', "#quot;").replace("|", "#124;")
+def _merge_cidr_nodes(nodes, edges):
+    """At most MAP_MAX_CIDR_NODES CIDR nodes of a kind; more become one node of that kind, edges merged per
+    (node, target) with their ports."""
+    merged_nodes, renamed = [], {}
+    for kind, title in ((NODE_INTERNET, "Internet CIDRs"), (NODE_INTRANET, "intranet CIDRs")):
+        of_kind = [node for node in nodes if node.kind == kind]
+        if len(of_kind) <= MAP_MAX_CIDR_NODES:
+            continue
+        shown = ", ".join(node.label for node in of_kind[:6])
+        more = " and %d more" % (len(of_kind) - 6) if len(of_kind) > 6 else ""
+        merged = MapNode("cidrs_" + kind, "%s: %s%s" % (title, shown, more), kind)
+        merged_nodes.append(merged)
+        for node in of_kind:
+            renamed[node.node_id] = merged.node_id
+    if not renamed:
+        return nodes, edges
+    kept = [node for node in nodes if node.node_id not in renamed] + merged_nodes
+    labels = OrderedDict()
+    for edge in edges:
+        key = (renamed.get(edge.source, edge.source), edge.target, edge.inner)
+        labels.setdefault(key, []).append(edge.label)
+    merged_edges = [MapEdge(source, target, ", ".join(ra.merge_port_labels(parts)), inner)
+                    for (source, target, inner), parts in labels.items()]
+    return kept, merged_edges
+
+
+def vpc_maps(groups):
+    """One map per VPC (the classic network is one too): ``[(vpc_id, groups, nodes, edges)]``, CIDR nodes merged
+    by kind past MAP_MAX_CIDR_NODES. Peers outside a VPC's groups are drawn in the charts of the groups they reach."""
+    nodes, edges = reachability(groups)
+    by_node = dict((node.node_id, node) for node in nodes)
+    node_of_group = dict((group.group_id, node.node_id) for group, node in
+                         zip(groups, [node for node in nodes if node.kind == NODE_AUDITED]))
+    by_vpc = OrderedDict()
+    for group in groups:
+        by_vpc.setdefault(group.vpc_id or "", []).append(group)
+    maps = []
+    for vpc_id, vpc_groups in by_vpc.items():
+        targets = set(node_of_group[group.group_id] for group in vpc_groups)
+        vpc_edges = [edge for edge in edges if edge.target in targets]
+        used = OrderedDict((node_id, True) for node_id in [node_of_group[group.group_id] for group in vpc_groups])
+        for edge in vpc_edges:
+            used.setdefault(edge.source, True)
+        vpc_nodes, vpc_edges = _merge_cidr_nodes([by_node[node_id] for node_id in used], vpc_edges)
+        maps.append((vpc_id, vpc_groups, vpc_nodes, vpc_edges))
+    return maps
 
 
 _NODE_SHAPES = {
@@ -164,10 +280,10 @@ def mermaid_charts(nodes, edges):
         lines = ["flowchart LR"]
         for node_id in used:
             node = by_id[node_id]
-            lines.append("  " + _NODE_SHAPES[node.kind] % (node.node_id, _mermaid_text(node.label)))
+            lines.append("  " + _NODE_SHAPES[node.kind] % (node.node_id, mermaid_text(node.label)))
         for edge in batch:
             arrow = "-.->" if edge.inner else "-->"
-            lines.append('  %s %s|"%s"| %s' % (edge.source, arrow, _mermaid_text(edge.label), edge.target))
+            lines.append('  %s %s|"%s"| %s' % (edge.source, arrow, mermaid_text(edge.label), edge.target))
         lines.extend("  " + line for line in _CLASS_DEFS)
         for kind in (NODE_AUDITED, NODE_PEER_GROUP, NODE_INTERNET, NODE_INTRANET, NODE_PREFIX_LIST):
             members = [node_id for node_id in used if by_id[node_id].kind == kind]
@@ -177,29 +293,41 @@ def mermaid_charts(nodes, edges):
     return charts
 
 
+def map_matrix(nodes, edges):
+    """``(header, rows)``: who may reach whom, the same edges as the chart. Columns are the audited groups,
+    rows every node with an edge (and every audited group); a cell is the edge's label, ``-`` when none."""
+    targets = [node for node in nodes if node.kind == NODE_AUDITED]
+    labels = dict(((edge.source, edge.target), edge.label) for edge in edges)
+    sources = targets + [node for node in nodes if node.kind != NODE_AUDITED]
+    header = ["from \\ to"] + [node.label for node in targets]
+    rows = [[node.label] + [labels.get((node.node_id, target.node_id), "-") for target in targets] for node in sources]
+    return header, rows
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Markdown
 
 
 def _cell(text):
-    """Text safe inside a Markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell (and anywhere in a line)."""
+    return md_text(text)
 
 
 def _code(text):
-    return "`%s`" % str(text).replace("`", "'") if text else ""
+    """A code span inside a table cell."""
+    return md_code(text, in_table=True)
 
 
 def _group_heading(group):
     name = group.name or group.group_id
-    return "%s (`%s`)" % (_cell(name), group.group_id)
+    return "%s (%s)" % (md_text(name), md_code(group.group_id))
 
 
 def _group_facts(group):
-    network = "VPC `%s`" % group.vpc_id if group.vpc_id else "classic network"
-    tags = ", ".join("`%s=%s`" % (key, value) for key, value in sorted(group.tags.items())) if group.tags else "none"
+    network = "VPC %s" % md_code(group.vpc_id) if group.vpc_id else "classic network"
+    tags = ", ".join(md_code("%s=%s" % (key, value)) for key, value in sorted(group.tags.items())) if group.tags else "none"
     return "%s, %s group; rules: %d; members: %d; tags: %s" % (
-        network, group.group_type or "normal", len(group.rules), len(group.member_ids), tags)
+        network, md_text(group.group_type or "normal"), len(group.rules), len(group.member_ids), tags)
 
 
 def _findings_table(findings, with_member=False):
@@ -210,10 +338,38 @@ def _findings_table(findings, with_member=False):
     return lines
 
 
+def _map_section(groups):
+    lines = ["## Reachability map", "",
+             "Who may reach which group on which ports: for each peer that a group's accept ingress rules name, what "
+             "those rules let it use after priorities, drops and the peer's own egress rules (the evaluation of "
+             "cloudwall.alicloud.sg_reachability). One map per VPC; past %d groups a VPC gets the table alone. Red: "
+             "Internet CIDRs; yellow: intranet CIDRs; green: audited groups; grey, dashed: groups outside the audit; "
+             "blue: prefix lists. A dotted self edge means the group's inner access policy lets its members reach each "
+             "other." % MAP_MAX_GROUPS, ""]
+    if not groups:
+        return lines + ["No group, no map.", ""]
+    for vpc_id, vpc_groups, nodes, edges in vpc_maps(groups):
+        title = "VPC %s" % md_code(vpc_id) if vpc_id else "Classic network"
+        lines += ["### %s" % title, ""]
+        if len(vpc_groups) <= MAP_MAX_GROUPS:
+            charts = mermaid_charts(nodes, edges)
+            if len(charts) > 1:
+                lines += ["The map has %d edges, more than Mermaid draws in one chart (%d), so it is split in %d charts." % (
+                    len(edges), MERMAID_MAX_EDGES, len(charts)), ""]
+            for chart in charts:
+                lines += ["```mermaid", chart.rstrip("\n"), "```", ""]
+        else:
+            lines += ["%d groups are more than a map can show readably (%d): who may reach whom is in the table." % (
+                len(vpc_groups), MAP_MAX_GROUPS), ""]
+        header, rows = map_matrix(nodes, edges)
+        lines += ["Who may reach whom (rows reach columns):", "", markdown_table(header, rows)]
+    return lines
+
+
 def render_markdown(groups, findings, summary, region=None):
-    """The whole report as Markdown: summary, findings by group, then the reachability map."""
+    """The whole report as Markdown: summary, findings by group, then the reachability maps and matrices."""
     lines = ["# Security group audit", ""]
-    scope = "Region `%s`. " % region if region else ""
+    scope = "Region %s. " % md_code(region) if region else ""
     lines.append("%sGroups audited: %d. Findings: %d (%s)." % (
         scope, summary["groups_audited"], summary["findings"],
         ", ".join("%d %s" % (summary["by_severity"][severity], severity) for severity in reversed(SEVERITIES))))
@@ -226,7 +382,7 @@ def render_markdown(groups, findings, summary, region=None):
         lines.append("| %s | %s | %d | %s | %s |" % (_code(check_id), check.severity, count, _cell(check.title),
                                                      _cell(check.recommendation)))
     if summary["disabled_checks"]:
-        lines += ["", "Disabled checks: %s." % ", ".join(_code(check) for check in summary["disabled_checks"])]
+        lines += ["", "Disabled checks: %s." % ", ".join(md_code(check) for check in summary["disabled_checks"])]
 
     lines += ["", "## Findings by group", ""]
     by_group = OrderedDict((group.group_id, []) for group in groups)
@@ -248,18 +404,7 @@ def render_markdown(groups, findings, summary, region=None):
     if member_findings:
         lines += ["## Instances and network interfaces", ""] + _findings_table(member_findings, with_member=True) + [""]
 
-    nodes, edges = reachability(groups)
-    lines += ["## Reachability map", "",
-              "Who may reach which group on which ports, from the accept ingress rules (accept rules shadowed by a "
-              "drop are left out). Red: Internet CIDRs; yellow: intranet CIDRs; green: audited groups; grey, dashed: "
-              "groups outside the audit; blue: prefix lists. A dotted self edge means the group's inner access "
-              "policy lets its members reach each other.", ""]
-    charts = mermaid_charts(nodes, edges)
-    if len(charts) > 1:
-        lines += ["The map has %d edges, more than Mermaid draws in one chart (%d), so it is split in %d charts." % (
-            len(edges), MERMAID_MAX_EDGES, len(charts)), ""]
-    for chart in charts:
-        lines += ["```mermaid", chart.rstrip("\n"), "```", ""]
+    lines += _map_section(groups)
     return "\n".join(lines)
 
 

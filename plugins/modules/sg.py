@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg
 short_description: Create, update and delete Alibaba Cloud ECS security groups
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Creates an ECS security group, or updates its name, description, inner access policy and tags in place,
     or deletes it.

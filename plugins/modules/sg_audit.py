@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg_audit
 short_description: Audit Alibaba Cloud ECS security groups against the security-group best practices
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Selects security groups like M(cloudwall.alicloud.sg_info), reads their rules and members, and checks them
     against the best practices of the Alibaba Cloud security-group guide.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg_info
 short_description: Read Alibaba Cloud ECS security groups, their rules, members and references
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Lists the security groups that match every given filter, reading all pages.
   - Optionally reads each group's rules (ingress and egress; both NIC types of classic groups), its member

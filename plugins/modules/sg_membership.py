@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg_membership
 short_description: Put Alibaba Cloud ECS instances or network interfaces into security groups and take them out, safely
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Makes instances (O(instance_ids)) or elastic network interfaces (O(network_interface_ids)) join or leave
     security groups, or makes their membership exactly a given list.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg_rule
 short_description: Authorize, revoke and describe the rules of an Alibaba Cloud ECS security group
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Makes the rules of one security group match what is declared, idempotently and in as few API calls as
     possible. Ingress and egress rules, IPv4 and IPv6 CIDR blocks, group-to-group authorization (also across

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: sg_tags
 short_description: Add, remove and purge tags of Alibaba Cloud ECS security groups
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Manages the tags of one or several existing security groups, through TagResources, UntagResources and
     ListTagResources on resource type C(securitygroup).

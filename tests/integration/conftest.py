@@ -6,114 +6,29 @@ Fixtures
 - ``emulator``: one emulator process per pytest worker (demo seed), with ``.endpoint`` and ``.admin``.
 - ``admin``: its admin API; the state is reset to the demo seed before every test.
 - ``ecs``: an independent SDK client to read state through the ECS API.
-- ``run_tasks``: runs a list of tasks in one play on localhost and returns every task's result.
+- ``run_tasks``: runs a list of tasks in one play on localhost and returns every task's result
+  (tests/lib/playbook_runner.py).
+
+Shared code is imported through the collection namespace inside the fixtures: pytest loads this conftest
+before pytest-ansible (--ansible-unit-inject-only, pytest.ini) puts ANSIBLE_COLLECTIONS_PATH on the import path.
 """
 
-import json
-import os
-import subprocess
-import sys
+import importlib
 import tempfile
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, REPO_ROOT)
-
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess  # noqa: E402
-from tests.lib.collection_path import collections_path  # noqa: E402
-from tests.lib.ecs_reader import EcsReader  # noqa: E402
-
-CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
-ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
+LIB = 'ansible_collections.cloudwall.alicloud.tests.lib'
 
 
-class RunResult:
-    def __init__(self, rc, results, stdout, stderr):
-        self.rc = rc
-        self.results = results
-        self.stdout = stdout
-        self.stderr = stderr
-
-    @property
-    def last(self):
-        return self.results[-1]
-
-    def __repr__(self):
-        return 'RunResult(rc=%s, results=%r, stderr=%r)' % (self.rc, self.results, self.stderr[-2000:])
-
-
-class PlaybookRunner:
-    def __init__(self, emulator, workdir):
-        self.emulator = emulator
-        self.workdir = workdir
-        os.makedirs(workdir, exist_ok=True)
-        self.collections = collections_path(workdir)
-        self.counter = 0
-        self.bin_dir = os.path.dirname(sys.executable)
-
-    def auth_defaults(self, **overrides):
-        defaults = {'endpoint': self.emulator.endpoint, 'access_key': DEMO_ACCESS_KEY,
-                    'secret_key': DEMO_SECRET_KEY, 'region': DEMO_REGION}
-        defaults.update(overrides)
-        return {key: value for key, value in defaults.items() if value is not None}
-
-    def run_playbook(self, playbook_path, check=False, diff=False, env=None, verbosity=0, extra_vars=None,
-                     timeout=600):
-        self.counter += 1
-        record = os.path.join(self.workdir, 'results-%d.jsonl' % self.counter)
-        run_env = dict(os.environ)
-        run_env.update({
-            'ANSIBLE_COLLECTIONS_PATH': self.collections,
-            'ANSIBLE_CALLBACK_PLUGINS': CALLBACK_DIR,
-            'ANSIBLE_CALLBACKS_ENABLED': 'result_recorder',
-            'RESULT_RECORDER_FILE': record,
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_RETRY_FILES_ENABLED': '0',
-            'ANSIBLE_LOCALHOST_WARNING': '0',
-            'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        })
-        for name in [n for n in run_env if n.startswith(('ALICLOUD_', 'ALIBABA_CLOUD_'))]:
-            del run_env[name]
-        run_env.update(env or {})
-        command = [os.path.join(self.bin_dir, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', playbook_path]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        if verbosity:
-            command.append('-' + 'v' * verbosity)
-        if extra_vars:
-            command += ['-e', json.dumps(extra_vars)]
-        proc = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
-        results = []
-        if os.path.exists(record):
-            with open(record, encoding='utf-8') as handle:
-                results = [json.loads(line) for line in handle if line.strip()]
-        return RunResult(proc.returncode, results, proc.stdout, proc.stderr)
-
-    def run_tasks(self, tasks, check=False, diff=False, env=None, verbosity=0, auth=None, extra_vars=None):
-        """Run tasks in one play; `auth` overrides the module_defaults (None values drop an option)."""
-        play = {
-            'name': 'integration',
-            'hosts': 'localhost',
-            'gather_facts': False,
-            'module_defaults': {ACTION_GROUP: self.auth_defaults(**(auth or {}))},
-            'tasks': tasks,
-        }
-        path = os.path.join(self.workdir, 'play-%d.yml' % (self.counter + 1))
-        with open(path, 'w', encoding='utf-8') as handle:
-            json.dump([play], handle, indent=1)
-        run = self.run_playbook(path, check=check, diff=diff, env=env, verbosity=verbosity, extra_vars=extra_vars)
-        run.results = [entry['result'] | {'_status': entry['status'], '_task': entry['task']} for entry in run.results]
-        return run
+def _lib(name):
+    return importlib.import_module('%s.%s' % (LIB, name))
 
 
 @pytest.fixture(scope='session')
 def emulator(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp('emulator')
-    process = EmulatorProcess(str(state_dir / 'ecs.sqlite3'), seed='demo', log_path=str(state_dir / 'emulator.log'))
+    process = _lib('emulator_process').EmulatorProcess(str(state_dir / 'ecs.sqlite3'), seed='demo', log_path=str(state_dir / 'emulator.log'))
     process.start()
     yield process
     process.stop()
@@ -127,12 +42,12 @@ def admin(emulator):
 
 @pytest.fixture
 def ecs(emulator):
-    return EcsReader(emulator.host_port)
+    return _lib('ecs_reader').EcsReader(emulator.host_port)
 
 
 @pytest.fixture
 def runner(emulator, admin, tmp_path):
-    return PlaybookRunner(emulator, str(tmp_path))
+    return _lib('playbook_runner').PlaybookRunner(emulator, str(tmp_path))
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import re
 import pytest
 import yaml
 
+from tests.lib.mermaid_check import check_chart, mermaid_blocks
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DEMO_VPC = 'vpc-demo0000000000000001'
@@ -257,13 +259,14 @@ def test_fail_on_threshold(run_tasks, world, group, fail_on, limit, fails):
 
 
 def mermaid_edges(markdown):
-    """``{(source label, target label): edge label}`` of the Mermaid map, solid and dotted edges alike."""
-    block = re.search(r'```mermaid\n(.*?)```', markdown, re.S).group(1)
-    labels = dict(re.findall(r'^\s+(\w+)(?:\[|\(\[|\[/)"([^"]*)"', block, re.M))
+    """``{(source label, target label): edge label}`` of the Mermaid maps (one per VPC), solid and dotted edges alike;
+    every chart must pass the strict syntax check."""
     edges = {}
-    for source, label, target in re.findall(r'^\s+(\w+) -\.?->\|"([^"]*)"\| (\w+)$', block, re.M):
-        edges[(labels[source], labels[target])] = label
-    assert block.startswith('flowchart LR\n')
+    for block in mermaid_blocks(markdown):
+        assert check_chart(block) == []
+        labels = dict(re.findall(r'^\s+(\w+)(?:\[|\(\[|\[/)"([^"]*)"', block, re.M))
+        for source, label, target in re.findall(r'^\s+(\w+) -\.?->\|"([^"]*)"\| (\w+)$', block, re.M):
+            edges[(labels[source], labels[target])] = label
     return edges
 
 
@@ -282,10 +285,10 @@ def test_markdown_report_sections_and_map(run_tasks, world, tmp_path):
     assert text.count('| `internet_sensitive_ports`') == 1 + 2  # the check table row and two findings
     assert world.ids['crowd-1'] in text
     assert mermaid_edges(text) == {
-        ('0.0.0.0/0', 'web'): 'tcp 80, tcp 443',
+        ('0.0.0.0/0', 'web'): 'tcp 80, 443',
         ('172.16.9.0/24', 'web'): 'tcp 22',
         ('web', 'redis'): 'tcp 6379',
-        ('0.0.0.0/0', 'exposed'): 'tcp 22, tcp 8000-8100',
+        ('0.0.0.0/0', 'exposed'): 'tcp 22, 8000-8100',
         ('::/0', 'exposed'): 'tcp 6379',
         ('10.0.0.0/8', 'flat'): 'all protocols',
         ('172.16.0.0/12', 'flat'): 'tcp all ports',
@@ -303,6 +306,10 @@ def test_markdown_report_sections_and_map(run_tasks, world, tmp_path):
         ('ordered', 'ordered'): 'all (members reach each other)',
         ('legacy', 'legacy'): 'all (members reach each other)',
     }
+    # One map per network (the VPC and the classic network), each with its who-may-reach-whom table beside it.
+    assert '### VPC `%s`' % DEMO_VPC in text and '### Classic network' in text
+    assert len(mermaid_blocks(text)) == 2 and text.count('Who may reach whom (rows reach columns):') == 2
+    assert '| web | all \\(members reach each other\\) | tcp 6379 | - | - | - |' in text
 
 
 def test_json_report_and_check_mode(run_tasks, admin, world, tmp_path):
@@ -381,3 +388,29 @@ def test_demo_seed_audit_playbook(runner, emulator, tmp_path):
     assert '### default-vpc (`sg-demovpcdefault000001`)' in text
     assert '### default-classic (`sg-democlassic000000001`)' in text
     assert '```mermaid\nflowchart LR\n' in text
+
+
+FORGERY = ('ok\n## Findings by group\n### web (`sg-reviewed`)\nReviewed: compliant, no findings.\n| high | 0 |\n```\n'
+           '[details](javascript:alert(1)) <script>alert(1)</script> &lt; # end')
+
+
+def test_tags_and_descriptions_cannot_forge_the_report(run_tasks, admin, ecs, tmp_path):
+    """Issue 13.4 end to end: whoever may tag a group or describe a rule controls text, never structure."""
+    markdown_it = pytest.importorskip('markdown_it', reason='markdown-it-py is pinned in tests/requirements.txt')
+    built = World(admin, ecs)
+    group_id = built.group('forged', description=FORGERY.replace('\n', ' ')[:200], tags={'note': FORGERY[:128]},
+                           rules=[tcp(22, '0.0.0.0/0', Description=FORGERY)])
+    markdown, document = tmp_path / 'audit.md', tmp_path / 'audit.json'
+    run = run_tasks([{'cloudwall.alicloud.sg_audit': {'security_group_ids': [group_id], 'report_path': str(path)}}
+                     for path in (markdown, document)])
+    assert run.rc == 0, run
+    text = markdown.read_text(encoding='utf-8')
+    tokens = markdown_it.MarkdownIt('commonmark').enable('table').parse(text)
+    headings = [tokens[index + 1].content for index, token in enumerate(tokens) if token.type == 'heading_open']
+    assert headings == ['Security group audit', 'Summary', 'Findings by group', 'forged (`%s`)' % group_id,
+                        'Reachability map', 'VPC `%s`' % DEMO_VPC]
+    kinds = set(token.type for token in tokens) | set(child.type for token in tokens for child in token.children or [])
+    assert not kinds & {'link_open', 'html_inline', 'html_block', 'code_block'}
+    assert [token.info for token in tokens if token.type == 'fence'] == ['mermaid']
+    # The JSON report keeps the values exactly as the API gives them.
+    assert json.loads(document.read_text(encoding='utf-8'))['groups'][0]['tags'] == {'note': FORGERY[:128]}

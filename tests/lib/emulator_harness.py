@@ -13,8 +13,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import os
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,14 +27,11 @@ from aliyunsdkecs.request.v20140526.CreateSecurityGroupRequest import CreateSecu
 from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupAttributeRequest import DescribeSecurityGroupAttributeRequest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
 # The process and admin API are shared with the integration tests, benchmarks and the demo; the suite's
 # modules import them from here with the rest of the harness.
-from tests.lib.emulator_process import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, NO_PROXY_OPENER, AdminClient, AdminError, EmulatorProcess, fixed_id,
+from .emulator_process import (  # noqa: F401  pylint: disable=unused-import
+    DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, NO_PROXY_OPENER, REPO_ROOT, AdminClient, AdminError, EmulatorProcess,
+    fixed_id,
 )
 
 DEMO_ACCESS_KEY_ID = DEMO_ACCESS_KEY

@@ -14,7 +14,10 @@ import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit as a
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _audit_report as r
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _reachability as ra
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
+from ansible_collections.cloudwall.alicloud.tests.lib import mermaid_check
+from ansible_collections.cloudwall.alicloud.tests.lib.mermaid_check import check_chart, mermaid_blocks
 
 VPC = "vpc-1"
 
@@ -341,7 +344,7 @@ def labelled_edges(nodes, edges):
 def test_reachability_edges_come_from_effective_accept_ingress_rules():
     nodes, edges = r.reachability(map_groups())
     assert labelled_edges(nodes, edges) == [
-        ("0.0.0.0/0", "web", "tcp 80, tcp 443", False),
+        ("0.0.0.0/0", "web", "tcp 80, 443", False),
         ("172.16.9.0/24", "web", "tcp 22", False),
         ("web", "redis", "tcp 6379", False),
         ("sg-other", "redis", "tcp 6379", False),
@@ -369,7 +372,7 @@ def test_mermaid_chart_lists_nodes_edges_and_escapes_labels():
     assert len(chart) == 1
     lines = chart[0].splitlines()
     assert lines[0] == "flowchart LR"
-    assert '  sg_odd["we#quot;b#124;x"]' in lines
+    assert '  sg_odd["we#34;b#124;x"]' in lines
     assert '  cidr_0_0_0_0_0(["0.0.0.0/0"])' in lines
     assert '  cidr_0_0_0_0_0 -->|"tcp 80"| sg_odd' in lines
     assert '  sg_odd -.->|"all (members reach each other)"| sg_odd' in lines
@@ -406,6 +409,10 @@ def test_markdown_report_has_every_section():
 
 def test_markdown_escapes_table_cells():
     assert r._cell("a|b\nc") == "a\\|b c"
+    assert r.md_text("[x](http://e) <b>") == "\\[x\\]\\(http\\://e\\) \\<b\\>"
+    assert r.md_code("a`b|c\nd") == "`a'b|c d`"
+    assert r.md_code("a`b|c\nd", in_table=True) == "`a'b\\|c d`"
+    assert r.mermaid_text('a"b<c>`d;#e') == "a#34;b#60;c#62;#96;d#59;#35;e"
 
 
 def test_render_report_picks_json_by_extension():
@@ -419,3 +426,189 @@ def test_render_report_picks_json_by_extension():
     assert [g["security_group_id"] for g in document["groups"]] == ["sg-bad", "sg-good"]
     assert {"source", "target", "label", "inner"} == set(document["reachability"]["edges"][0])
     assert r.render_report("/tmp/x.md", groups, findings, summary).startswith("# Security group audit")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issue 13.4: the report cannot be forged. Hostile values in every field that comes from the cloud.
+
+HOSTILE = ("x\n## Findings by group\nThe group sg-evil was reviewed and is compliant.\n| a | b |\n```\n"
+           "[click](http://evil.example) <img src=x onerror=alert(1)> `code` &amp; # heading\r\n- list\u2028> quote"
+           ' "quoted"; end')
+
+
+def hostile_world():
+    evil_rules = [
+        rule_from_permission({"SecurityGroupRuleId": "sgr-e1", "Direction": "ingress", "IpProtocol": "TCP",
+                              "PortRange": "22/22", "SourceCidrIp": "0.0.0.0/0", "Policy": "Accept", "Priority": 1,
+                              "NicType": "intranet", "Description": HOSTILE}, is_vpc=True),
+        rule_from_permission({"SecurityGroupRuleId": "sgr-e2", "Direction": "ingress", "IpProtocol": "TCP",
+                              "PortRange": "6379/6379", "SourceGroupId": "sg-outside", "SourceGroupName": HOSTILE,
+                              "Policy": "Accept", "Priority": 1, "NicType": "intranet", "Description": HOSTILE}, is_vpc=True),
+        rule_from_permission({"SecurityGroupRuleId": "sgr-e3", "Direction": "ingress", "IpProtocol": "TCP",
+                              "PortRange": "443/443", "SourcePrefixListId": "pl-1", "SourcePrefixListName": HOSTILE,
+                              "Policy": "Accept", "Priority": 1, "NicType": "intranet"}, is_vpc=True),
+        rule_from_permission({"SecurityGroupRuleId": "sgr-e4", "Direction": "ingress", "IpProtocol": "TCP",
+                              "PortRange": "3306/3306", "SourceGroupId": "sg-evil2", "Policy": "Accept", "Priority": 1,
+                              "NicType": "intranet", "Description": HOSTILE}, is_vpc=True),
+    ]
+    evil = a.new_audit_group(group_id="sg-evil", name=HOSTILE, description=HOSTILE, vpc_id=HOSTILE, group_type="normal",
+                             inner_access_policy="accept", tags={HOSTILE: HOSTILE, "env": HOSTILE}, rules=evil_rules,
+                             member_ids=("i-evil",))
+    evil2 = a.new_audit_group(group_id="sg-evil2", name="evil2\n# Heading", description="", vpc_id="", group_type="normal",
+                              inner_access_policy="drop", tags={}, rules=[], member_ids=())
+    members = [a.AuditMember("i-evil", HOSTILE, "instance", ("sg-evil", "sg-a", "sg-b", "sg-c", "sg-d"))]
+    return [evil, evil2], members
+
+
+def inline_text(token):
+    """What a reader sees of an inline token: its text and code spans, escapes resolved."""
+    return "".join(child.content for child in token.children or [] if child.type in ("text", "code_inline", "softbreak"))
+
+
+def unescaped_pipes(line):
+    count, index = 0, 0
+    while index < len(line):
+        if line[index] == "\\":
+            index += 2
+            continue
+        count += line[index] == "|"
+        index += 1
+    return count
+
+
+def test_hostile_cloud_values_cannot_forge_the_markdown_report():
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is pinned in tests/requirements.txt")
+
+    groups, members = hostile_world()
+    settings = a.default_settings()
+    findings = a.audit_groups(groups, members, settings)
+    text = r.render_markdown(groups, findings, a.summarize(findings, 2, settings), region=HOSTILE)
+    tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(text)
+    headings = [(token.tag, inline_text(tokens[index + 1])) for index, token in enumerate(tokens)
+                if token.type == "heading_open"]
+    flat = r._BREAKS.sub(" ", HOSTILE)
+    assert headings == [
+        ("h1", "Security group audit"), ("h2", "Summary"), ("h2", "Findings by group"),
+        ("h3", "%s (sg-evil)" % flat), ("h3", "evil2 # Heading (sg-evil2)"),
+        ("h2", "Instances and network interfaces"), ("h2", "Reachability map"),
+        ("h3", "VPC %s" % flat.replace("`", "'")), ("h3", "Classic network"),
+    ]
+    kinds = set(token.type for token in tokens) | set(child.type for token in tokens for child in token.children or [])
+    assert not kinds & {"link_open", "image", "html_inline", "html_block", "blockquote_open", "bullet_list_open",
+                        "ordered_list_open", "code_block", "hr"}
+    fences = [token for token in tokens if token.type == "fence"]
+    assert fences and all(token.info == "mermaid" for token in fences)
+    assert "compliant" not in "".join(token.content for token in tokens if token.type == "paragraph_open")
+    # Every table row has the cells of its header, whatever a value holds.
+    for block in re.split(r"\n(?!\|)", text):
+        rows = [line for line in block.split("\n") if line.startswith("|")]
+        assert len(set(unescaped_pipes(row) for row in rows)) <= 1, rows
+    # The hostile text reads back exactly (flattened onto one line) where it is shown.
+    paragraphs = [inline_text(tokens[index + 1]) for index, token in enumerate(tokens) if token.type == "paragraph_open"]
+    assert any("%s=%s" % (flat.replace("`", "'"), flat.replace("`", "'")) in paragraph for paragraph in paragraphs)
+    for chart in mermaid_blocks(text):
+        assert check_chart(chart) == []
+
+
+def test_json_report_keeps_hostile_values_exact():
+    groups, members = hostile_world()
+    settings = a.default_settings()
+    findings = a.audit_groups(groups, members, settings)
+    document = json.loads(r.render_json(groups, findings, a.summarize(findings, 2, settings)))
+    assert document["groups"][0]["security_group_name"] == HOSTILE
+    assert document["groups"][0]["tags"] == {HOSTILE: HOSTILE, "env": HOSTILE}
+    assert any(node["label"] == HOSTILE for node in document["reachability"]["nodes"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issue 15: maps that stay readable at fleet scale, from the same evaluation as sg_reachability
+
+
+def test_one_map_per_vpc_and_a_matrix_beside_each():
+    groups = map_groups() + [group(["tcp 22 10.0.0.0/8"], vpc=False, name="legacy", group_id="sg-legacy")]
+    maps = r.vpc_maps(groups)
+    assert [(vpc_id, [g.group_id for g in vpc_groups]) for vpc_id, vpc_groups, _n, _e in maps] == [
+        (VPC, ["sg-web", "sg-redis"]), ("", ["sg-legacy"])]
+    settings = a.default_settings()
+    text = r.render_markdown(groups, [], a.summarize([], 3, settings))
+    assert "### VPC `vpc-1`" in text and "### Classic network" in text
+    assert text.count("```mermaid\nflowchart LR\n") == 2
+    assert text.count("Who may reach whom (rows reach columns):") == 2
+    assert "| web | all \\(members reach each other\\) | tcp 6379 |" in text
+    assert "| 0\\.0\\.0\\.0/0 | tcp 80, 443 | - |" in text
+
+
+def test_cidr_nodes_merge_by_kind_with_their_ports():
+    specs = ["tcp %d 198.51.100.%d/32" % (80 + index, index) for index in range(10)] + ["tcp 22 172.16.9.0/24",
+                                                                                        "tcp 23 172.16.8.0/24"]
+    nodes, edges = r.vpc_maps([group(specs, name="web", group_id="sg-web", policy="drop")])[0][2:]
+    labels = labelled_edges(nodes, edges)
+    internet = [edge for edge in labels if edge[0].startswith("Internet CIDRs: ")]
+    assert internet == [(internet[0][0], "web", "tcp 80, 81, 82, 83, 84, 85, 86, 87, 88, 89", False)]
+    assert internet[0][0].startswith("Internet CIDRs: 198.51.100.0/32, ") and internet[0][0].endswith(" and 4 more")
+    assert ("172.16.9.0/24", "web", "tcp 22", False) in labels  # two intranet CIDRs stay apart
+
+
+def fleet(count, per_group=3):
+    """``count`` tier groups in one VPC, each reachable from the next few by group and from the Internet on 443."""
+    groups = []
+    for index in range(count):
+        specs = ["tcp %d sg-t%02d" % (8000 + step, (index + step) % count) for step in range(1, per_group + 1)]
+        groups.append(group(specs + ["tcp 443 0.0.0.0/0"], name="tier-%02d" % index, group_id="sg-t%02d" % index,
+                            policy="drop"))
+    return groups
+
+
+def test_thirteen_groups_one_edge_per_pair_and_a_valid_chart():
+    _vpc, _groups, nodes, edges = r.vpc_maps(fleet(13))[0]
+    pairs = [(edge.source, edge.target) for edge in edges]
+    assert len(pairs) == len(set(pairs)) == 13 * 3 + 13
+    charts = r.mermaid_charts(nodes, edges)
+    assert len(charts) == 1 and check_chart(charts[0]) == []
+
+
+def test_past_the_readable_size_the_report_gives_the_matrix_alone():
+    groups = fleet(r.MAP_MAX_GROUPS + 5)
+    settings = a.default_settings()
+    text = r.render_markdown(groups, [], a.summarize([], len(groups), settings))
+    assert "```mermaid" not in text
+    assert "30 groups are more than a map can show readably (25)" in text
+    header = [line for line in text.split("\n") if line.startswith("| from")][0]
+    assert unescaped_pipes(header) == 1 + 1 + 30
+    row = [line for line in text.split("\n") if line.startswith("| tier-01 |")][0]
+    assert row.split(" | ")[1] == "tcp 8001"
+
+
+def test_map_edges_agree_with_the_evaluation():
+    groups = map_groups()
+    by_id = dict((g.group_id, g) for g in groups)
+    nodes, edges = r.reachability(groups)
+    node_ids = dict((node.node_id, node) for node in nodes)
+    checked = 0
+    for edge in edges:
+        if edge.inner or node_ids[edge.source].kind not in (r.NODE_AUDITED, r.NODE_INTERNET, r.NODE_INTRANET):
+            continue
+        target = ra.group_endpoint(by_id[[g.group_id for g in groups if g.name == node_ids[edge.target].label][0]])
+        source_node = node_ids[edge.source]
+        if source_node.kind == r.NODE_AUDITED:
+            source = ra.group_endpoint([g for g in groups if g.name == source_node.label][0])
+        else:
+            source = ra.cidr_endpoint(source_node.label)
+        for part in edge.label.split(", "):
+            port = int(part.split()[-1])
+            assert ra.evaluate(source, target, "tcp", port, by_id).reachable, edge
+            checked += 1
+    # 3306 from 172.16.1.0/24 is shadowed by the drop: no edge, and the evaluation says not reachable.
+    assert not ra.evaluate(ra.cidr_endpoint("172.16.1.0/24"), ra.group_endpoint(by_id["sg-redis"]), "tcp", 3306, by_id).reachable
+    assert checked == 4
+
+
+def test_mermaid_parser_accepts_the_charts():
+    if not mermaid_check.node_parser_available():
+        pytest.skip("the Mermaid parser is not installed (tests/lib/mermaid/README.md); the strict check ran instead")
+    groups, members = hostile_world()
+    charts = []
+    for _vpc, _groups, nodes, edges in r.vpc_maps(groups + fleet(13) + map_groups()[1:]):
+        charts.extend(r.mermaid_charts(nodes, edges))
+    results = mermaid_check.parse_with_mermaid(charts + ['flowchart LR\n  a["x"] -->|"' + HOSTILE + '"| b\n'])
+    assert [result["ok"] for result in results] == [True] * len(charts) + [False]
