@@ -91,6 +91,8 @@ def validate_group_description(description, arg_name="description"):
 # becomes "['a', 'b']") and send that; booleans are refused too, since YAML makes `yes` True and the API would get
 # "True". Numbers have one obvious text.
 _TEXT_LIKE = (str, int, float)
+# Option types whose values are text (a path too: a list would become a path named "['a']").
+_TEXT_TYPES = ("str", "path")
 
 
 def _type_name(value):
@@ -130,7 +132,7 @@ def option_type_problems(argument_spec, params, prefix=""):
         label = prefix + key
         secret = bool(spec.get("no_log"))
         wanted = spec.get("type") or "str"
-        if wanted == "str":
+        if wanted in _TEXT_TYPES:
             if isinstance(value, bool) or not isinstance(value, _TEXT_LIKE):
                 problems.append("%s is %s%s; allowed: a string" % (label, _type_name(value), _shown(value, secret)))
         elif wanted == "list" and spec.get("elements") == "dict":
@@ -142,7 +144,7 @@ def option_type_problems(argument_spec, params, prefix=""):
                     problems.append("%s[%d] is %s%s; allowed: a dictionary" % (label, index, _type_name(item), _shown(item, secret)))
                 elif spec.get("options"):
                     problems.extend(option_type_problems(spec["options"], item, "%s[%d]." % (label, index)))
-        elif wanted == "list" and spec.get("elements") == "str" and isinstance(value, list):
+        elif wanted == "list" and spec.get("elements") in _TEXT_TYPES and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, bool) or not isinstance(item, _TEXT_LIKE):
                     problems.append("%s[%d] is %s%s; allowed: a string" % (label, index, _type_name(item), _shown(item, secret)))

@@ -84,6 +84,7 @@ SPEC = dict(
     tags=dict(type="dict"),
     rules=dict(type="list", elements="dict", options=dict(description=dict(type="str"), ports=dict(type="list", elements="str"))),
     untyped=dict(),
+    report_path=dict(type="path"),
 )
 
 
@@ -94,6 +95,7 @@ SPEC = dict(
     ({"group_name": {"a": 1}}, ["group_name is a dictionary ({'a': 1}); allowed: a string"]),
     ({"name": True}, ["name is a boolean (True); allowed: a string"]),
     ({"untyped": ["x"]}, ["untyped is a list (['x']); allowed: a string"]),
+    ({"report_path": ["/tmp/a"]}, ["report_path is a list (['/tmp/a']); allowed: a string"]),
     ({"secret_key": ["hunter2"]}, ["secret_key is a list; allowed: a string"]),
     ({"ports": [80, ["443"]]}, ["ports[1] is a list (['443']); allowed: a string"]),
     ({"rules": "tcp 22"}, ["rules is a str ('tcp 22'); allowed: a list of dictionaries"]),
