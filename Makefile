@@ -19,14 +19,16 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv collection sanity units units-fast emulator-tests integration lint build-check test demo bench clean
+.PHONY: help venv collection sanity units units-fast emulator-tests conformance integration lint build-check test demo bench dist clean
 
 help:
 	@echo "make demo   - start the emulator, run the demo playbook twice (idempotent), show the result"
 	@echo "make test   - sanity, unit, emulator, integration tests, ansible-lint and a galaxy build check"
+	@echo "make conformance - the ECS conformance suite against a fresh emulator (tests/conformance/README.md)"
+	@echo "make dist   - build the emulator's wheel (cloudwall-ecs-emulator) into build/dist-emulator"
 	@echo "make bench  - run the benchmarks, print the tables, write benchmarks/RESULTS.md (not part of make test)"
 	@echo "make units-fast - the unit tests with plain pytest (seconds); make units (ansible-test) stays the gate"
-	@echo "parts of make test: sanity units emulator-tests integration lint build-check"
+	@echo "parts of make test: sanity units emulator-tests conformance integration lint build-check"
 	@echo "make clean  - remove .venv and build/"
 
 venv: $(VENV)/.installed
@@ -68,6 +70,20 @@ units-fast: collection
 emulator-tests: collection
 	cd $(COLLECTION) && $(BIN)/python -m pytest tests/emulator -q -n $(PYTEST_WORKERS)
 
+# The ECS behaviour the collection relies on, checked through the SDK against a fresh emulator (or a real account:
+# tests/conformance/README.md).
+conformance: collection
+	cd $(COLLECTION) && $(BIN)/python -m pytest tests/conformance -q
+
+# The emulator as its own distribution (pyproject.toml): a wheel with the cloudwall-ecs-emulator command.
+# It is built from a copy (pyproject.toml and emulator/ only) so setuptools leaves no egg-info in the checkout, with
+# the pinned setuptools of tests/requirements.txt (no download at build time).
+dist: venv
+	@rm -rf $(BUILD)/dist-emulator $(BUILD)/emulator-src && mkdir -p $(BUILD)/dist-emulator $(BUILD)/emulator-src
+	@cp -r pyproject.toml emulator $(BUILD)/emulator-src/ && find $(BUILD)/emulator-src -name __pycache__ -prune -exec rm -rf {} +
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir $(BUILD)/dist-emulator $(BUILD)/emulator-src
+	@ls $(BUILD)/dist-emulator/*.whl
+
 integration: collection
 	cd $(COLLECTION) && $(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS)
 
@@ -79,7 +95,7 @@ build-check: collection
 	cd $(COLLECTION) && $(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
 	$(BIN)/python hacking/check_build.py $(BUILD)/dist/cloudwall-alicloud-*.tar.gz
 
-test: sanity units emulator-tests integration lint build-check
+test: sanity units emulator-tests conformance integration lint build-check
 	@echo "make test: all checks passed"
 
 demo: collection

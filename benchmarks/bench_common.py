@@ -89,6 +89,9 @@ class Bench:
         self.callbacks = write_callback(workdir)
         self.ansible_playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
         self.counter = 0
+        # Added to every ECS call of the measured runs (the emulator's latency fault): on the real cloud each
+        # call costs tens of milliseconds, so call counts, not CPU, decide. Set per table by the caller.
+        self.latency_ms = 0
 
     def play(self, tasks):
         self.counter += 1
@@ -101,7 +104,7 @@ class Bench:
             json.dump([play], handle)
         return path
 
-    def run(self, tasks):
+    def run(self, tasks, extra_env=None):
         """One ansible-playbook run of a ``ping`` task followed by ``tasks``: a ``PlayRun``."""
         path = self.play([{'name': 'ping', 'ansible.builtin.ping': {}}] + tasks)
         times_file = os.path.join(self.workdir, 'times-%d.jsonl' % self.counter)
@@ -109,10 +112,17 @@ class Bench:
                    ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_RETRY_FILES_ENABLED='0',
                    ANSIBLE_CALLBACK_PLUGINS=self.callbacks, ANSIBLE_CALLBACKS_ENABLED=CALLBACK_NAME,
-                   TASK_WALL_TIME_FILE=times_file)
+                   TASK_WALL_TIME_FILE=times_file, **(extra_env or {}))
         mark = self.admin.mark()
-        proc = subprocess.run([self.ansible_playbook, '-i', 'localhost,', '-c', 'local', path], env=env,
-                              capture_output=True, text=True, check=False)
+        if self.latency_ms:
+            # Set per run: an emulator reset (the membership and scale worlds) clears the fault set.
+            self.admin.faults([{'kind': 'latency', 'rate': 1.0, 'latency_ms': self.latency_ms}])
+        try:
+            proc = subprocess.run([self.ansible_playbook, '-i', 'localhost,', '-c', 'local', path], env=env,
+                                  capture_output=True, text=True, check=False)
+        finally:
+            if self.latency_ms:
+                self.admin.clear_faults()
         if proc.returncode != 0:
             raise RuntimeError('playbook failed (rc=%d):\n%s\n%s' % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
         with open(times_file, encoding='utf-8') as handle:

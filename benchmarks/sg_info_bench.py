@@ -40,6 +40,21 @@ def audit_task(workdir):
 MODULE_TASKS = {'sg_info': info_task, 'sg_audit': audit_task}
 
 
+def fleet_info_task(workdir):  # pylint: disable=unused-argument
+    # sg_info as a user gets it by default: rules included, members not.
+    return [{'name': 'sg_info', 'cloudwall.alicloud.sg_info': {'vpc_id': DEMO_VPC}}]
+
+
+def fleet_audit_task(workdir):
+    # sg_audit as a user gets it by default (member_scan auto, default max_workers), with a Markdown report.
+    return [{'name': 'sg_audit', 'cloudwall.alicloud.sg_audit': {
+        'vpc_id': DEMO_VPC, 'report_path': os.path.join(workdir, 'fleet-report.md')}}]
+
+
+# The fleet runs each module with its default options.
+FLEET_TASKS = {'sg_info': fleet_info_task, 'sg_audit': fleet_audit_task}
+
+
 def measure_scale(bench, ecs, sizes, rules, runs, modules=('sg_info',)):
     """``{module: [(benchmark groups, Case)]}``."""
     results = dict((module, []) for module in modules)
@@ -55,6 +70,38 @@ def measure_scale(bench, ecs, sizes, rules, runs, modules=('sg_info',)):
     return results
 
 
+def measure_fleet(bench, ecs, groups, rules, runs, latency_ms, modules=('sg_info', 'sg_audit')):
+    """``{module: (benchmark groups, Case)}`` over one world of ``groups`` x ``rules`` with ``latency_ms`` added to
+    every ECS call of the measured runs (not of the world's building); each module with its default options
+    (sg_info: rules, no members; sg_audit: member_scan auto) and a report for sg_audit."""
+    build_world(bench.admin, ecs, groups, rules)
+    bench.latency_ms = latency_ms
+    try:
+        results = dict((module, []) for module in modules)
+        for module in modules:
+            case = Case(module, expect_changed=False)
+            for _run in range(runs):
+                case.add(bench.run(FLEET_TASKS[module](bench.workdir)))
+            if case.writes:
+                raise RuntimeError('%s made mutating calls: %s' % (module, case.by_action))
+            results[module] = (groups, case)
+    finally:
+        bench.latency_ms = 0
+    return results
+
+
+def fleet_table(results, rules, latency_ms, goal_seconds):
+    """Markdown lines of ``measure_fleet``: calls per group show that calls grow linearly with groups."""
+    lines = ['| module | groups (+ default) | rules | latency per call | API calls | calls per group | by action | '
+             'median wall s (min-max) | goal | ratio to ping |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |']
+    for module, (groups, case) in results.items():
+        lines.append('| %s | %d + 1 | %d | %d ms | %d | %.2f | %s | %s | < %d s: %s | %.2f |' % (
+            module, groups, groups * rules, latency_ms, case.calls, case.calls / float(groups + 1), case.by_action_text,
+            spread(case.task_times), goal_seconds, 'met' if case.median < goal_seconds else 'NOT met', case.ratio))
+    return lines
+
+
 def growth(rows, figure):
     """``[None or factor]`` per row: ``figure(case)`` over the same figure at half as many benchmark groups."""
     by_size = dict((size, figure(case)) for size, case in rows)
@@ -66,16 +113,17 @@ def format_growth(factor):
     return '-' if factor is None else 'x%.2f' % factor
 
 
-def scale_table(module, rows, rules):
-    """Markdown lines of one module's scale rows."""
-    lines = ['| module | groups (+ default) | rules | API calls | by action | growth of calls | median wall s (min-max) | '
-             'growth of time | ratio to ping |',
-             '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |']
+def scale_table(module, rows, rules, latency_ms=None):
+    """Markdown lines of one module's scale rows; with ``latency_ms``, a column says what was added per call."""
+    latency_head, latency_rule, latency_cell = ('latency per call | ', '---: | ', '%d ms | ' % latency_ms) if latency_ms is not None else ('', '', '')
+    lines = ['| module | %sgroups (+ default) | rules | API calls | by action | growth of calls | median wall s (min-max) | '
+             'growth of time | ratio to ping |' % latency_head,
+             '| --- | %s---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |' % latency_rule]
     call_growth = growth(rows, lambda case: case.calls)
     time_growth = growth(rows, lambda case: case.median)
     for (size, case), calls_factor, time_factor in zip(rows, call_growth, time_growth):
-        lines.append('| %s | %d + 1 | %d | %d | %s | %s | %s | %s | %.2f |' % (
-            module, size, size * rules, case.calls,
+        lines.append('| %s | %s%d + 1 | %d | %d | %s | %s | %s | %s | %.2f |' % (
+            module, latency_cell, size, size * rules, case.calls,
             case.by_action_text, format_growth(calls_factor),
             spread(case.task_times), format_growth(time_factor), case.ratio))
     return lines

@@ -62,13 +62,14 @@ def measure_membership(bench, runs, instance_count):
     return [(label, case) for label, _state, case in cases]
 
 
-def membership_table(rows, instance_count):
-    """Markdown lines of the ``measure_membership`` rows."""
-    lines = ['| case | instances | API calls (reads/writes) | by action | median wall s (min-max) | ratio to ping |',
-             '| --- | ---: | ---: | --- | ---: | ---: |']
+def membership_table(rows, instance_count, latency_ms=None):
+    """Markdown lines of the ``measure_membership`` rows; with ``latency_ms``, a column says what was added per call."""
+    latency_head, latency_rule, latency_cell = ('latency per call | ', '---: | ', '%d ms | ' % latency_ms) if latency_ms is not None else ('', '', '')
+    lines = ['| case | %sinstances | API calls (reads/writes) | by action | median wall s (min-max) | ratio to ping |' % latency_head,
+             '| --- | %s---: | ---: | --- | ---: | ---: |' % latency_rule]
     for label, case in rows:
-        lines.append('| %s | %d | %d (%d/%d) | %s | %s | %.2f |' % (
-            label, instance_count, case.calls, case.reads, case.writes,
+        lines.append('| %s | %s%d | %d (%d/%d) | %s | %s | %.2f |' % (
+            label, latency_cell, instance_count, case.calls, case.reads, case.writes,
             case.by_action_text, spread(case.task_times), case.ratio))
     return lines
 

@@ -7,7 +7,8 @@ from typing import Any
 from .auth import Credential, CredentialRegistry
 from .faults import FaultInjector
 from .ids import parse_iso
-from .seeds import SEEDS, Seeder, SeedError
+from .accounts import DEMO_ACCOUNT_ID, find_account
+from .seeds import SEEDS, Seeder, SeedError, seed_access_keys
 from .state_dump import dump_state
 from .store import DEFAULT_QUOTAS, Store
 
@@ -57,9 +58,16 @@ class Admin:
     def load_seed(self, seed: dict[str, Any]) -> dict[str, list[str]]:
         try:
             with self.store.write() as conn:
-                return Seeder(conn).load(seed)
+                created = Seeder(conn).load(seed)
         except SeedError as exc:
             raise AdminError(400, f"seed refused: {exc}") from None
+        self.register_seed_keys(seed)
+        return created
+
+    def register_seed_keys(self, seed: dict[str, Any]) -> None:
+        """The access keys of a seed's accounts, kept in memory like every added key (never in the state file)."""
+        for access_key_id, secret, account_id in seed_access_keys(seed if isinstance(seed, dict) else {}):
+            self.credentials_registry.add(access_key_id, Credential(secret, account_id=account_id))
 
     def seed(self, _query, body) -> dict[str, Any]:
         if isinstance(body, dict) and isinstance(body.get("seed"), str):
@@ -75,8 +83,14 @@ class Admin:
         expiration = parse_iso(expiration_text) if expiration_text else None
         if expiration_text and expiration is None:
             raise AdminError(400, f"expiration {expiration_text!r} is not an ISO-8601 UTC time such as 2030-01-01T00:00:00Z")
+        account = str(body.get("account_id") or DEMO_ACCOUNT_ID)
+        with self.store.read() as conn:
+            account_id = find_account(conn, account)
+        if account_id is None:
+            raise AdminError(400, f"account {account!r} does not exist; seed it under accounts first")
         self.credentials_registry.add(str(body["access_key_id"]),
-                                      Credential(str(body["access_key_secret"]), str(body.get("security_token") or ""), expiration))
+                                      Credential(str(body["access_key_secret"]), str(body.get("security_token") or ""), expiration,
+                                                 account_id))
         return {"status": "ok"}
 
     def calls(self, query, _body) -> dict[str, Any]:

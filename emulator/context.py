@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from .accounts import DEMO_ACCOUNT_ID
 from .validation import Params
 
 
@@ -16,3 +17,4 @@ class Context:
     params: Params
     quotas: dict[str, int]
     now: dt.datetime
+    account: str = DEMO_ACCOUNT_ID  # the caller's account id

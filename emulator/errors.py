@@ -26,6 +26,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
     # Security groups
     "InvalidSecurityGroupId.NotFound": (404, "The specified SecurityGroupId does not exist."),
+    # DeleteSecurityGroup's code today (API reference error table); other actions keep the one above.
+    "InvalidSecurityGroup.NotFound": (404, "The specified security group does not exist."),
+    "InvalidOperation.ResourceManagedByCloudProduct": (403, "The security group is managed by a cloud product and cannot be modified."),
     "InvalidSecurityGroupName.Malformed": (400, "The specified SecurityGroupName is not valid."),
     "InvalidDescription.Malformed": (400, "The specified Description is not valid."),
     "InvalidSecurityGroupType.Malformed": (400, "The SecurityGroupType must be normal or enterprise."),
@@ -47,6 +50,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     "MissingParameter.Source": (400, "One of SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId and SourcePrefixListId must be set."),
     "MissingParameter.Dest": (400, "One of DestCidrIp, Ipv6DestCidrIp, DestGroupId and DestPrefixListId must be set."),
     "InvalidParam.DuplicatePermissions": (400, "The request contains duplicate permissions."),
+    "InvalidParam.SourceIp": (400, "SourceCidrIp and Ipv6SourceCidrIp cannot be set at the same time."),
+    "InvalidParam.DestIp": (400, "DestCidrIp and Ipv6DestCidrIp cannot be set at the same time."),
+    "InvalidGroupParameter.OperationDenied": (400, "Enterprise security groups only take rules with policy accept."),
     "InvalidSourceGroupId.Mismatch": (400, "The specified source security group is not in the same VPC."),
     "InvalidDestGroupId.Mismatch": (400, "The specified destination security group is not in the same VPC."),
     "InvalidGroupAuthParameter.OperationDenied": (400, "Enterprise security groups do not support security group authorization."),
@@ -60,6 +66,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidPortRangeListId.NotFound": (404, "The specified port list does not exist."),
     "InvalidSecurityGroupRuleId.NotFound": (404, "The specified SecurityGroupRuleId does not exist."),
     "InvalidSecurityGroupRule.RuleNotExist": (400, "The specified rule does not exist in the security group."),
+    # RevokeSecurityGroup(Egress) by an unknown rule id since 2024-07-08 (API reference error table).
+    "InvalidParam.SecurityGroupRuleId": (400, "The specified SecurityGroupRuleId is not valid."),
     "InvalidOperation.RuleDuplicate": (400, "The modified rule would duplicate an existing rule."),
     "InvalidOperation.ModifyNicType": (400, "The NicType of a rule cannot be modified."),
     "InvalidOperation.ModifyPeerType": (400, "The kind of peer of a rule (CIDR, IPv6 CIDR, group, prefix list) cannot be modified."),
@@ -72,6 +80,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "IncorrectInstanceStatus": (403, "The current status of the resource does not support this operation."),
     "InstanceLastSecurityGroup": (403, "The specified security group is the last security group for the instance."),
     "InvalidSecurityGroupAssociation.NotFound": (400, "The instance does not belong to the specified security group."),
+    "InvalidOperation.MultiGroupType": (400, "An instance cannot be in normal and enterprise security groups at the same time."),
+    "InvalidOperation.Conflict": (409, "The request conflicts with another operation on the resource; try again later."),
     "InvalidInstanceName.Malformed": (400, "The specified InstanceName is not valid."),
     # Tags
     "InvalidTagKey.Malformed": (400, "The specified tag key is not valid."),

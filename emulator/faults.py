@@ -1,4 +1,4 @@
-"""Injected faults: throttling, 5xx, latency and dropped connections, by rate and by action, bounded by `times`."""
+"""Injected faults: throttling, 5xx, conflicts, latency and dropped connections, by rate and by action, bounded by `times`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("throttling", "5xx", "latency", "drop")
+FAULT_KINDS = ("throttling", "5xx", "conflict", "latency", "drop")
 
 
 @dataclass
@@ -95,6 +95,9 @@ class FaultInjector:
                     return Outcome(delay, drop=True)
                 elif fault.kind == "throttling":
                     return Outcome(delay, error_code="Throttling")
+                elif fault.kind == "conflict":
+                    # JoinSecurityGroup may answer 409 InvalidOperation.Conflict (API reference error table).
+                    return Outcome(delay, error_code="InvalidOperation.Conflict")
                 else:
                     return Outcome(delay, error_code=self.rng.choice(("ServiceUnavailable", "InternalError")))
         return Outcome(delay)

@@ -34,12 +34,15 @@ class Paging:
     size: int
     page_number: int
 
-    def page(self, items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
-        """The items of this page and the paging keys of the answer."""
+    def page(self, items: list[Any], totals: bool = True) -> tuple[list[Any], dict[str, Any]]:
+        """The items of this page and the paging keys of the answer; `totals=False` leaves out TotalCount and
+        MaxResults (DescribeSecurityGroups by token)."""
         chunk = items[self.offset:self.offset + self.size]
         following = self.offset + self.size
         next_token = encode_token(following) if following < len(items) else ""
         if self.by_token:
+            if not totals:
+                return chunk, {"NextToken": next_token}
             return chunk, {"TotalCount": len(items), "NextToken": next_token, "MaxResults": self.size}
         return chunk, {"TotalCount": len(items), "PageNumber": self.page_number, "PageSize": self.size, "NextToken": ""}
 

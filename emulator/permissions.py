@@ -6,7 +6,6 @@ import ipaddress
 import re
 from dataclasses import dataclass, fields, replace
 
-from . import EMULATOR_ACCOUNT_ID
 from .errors import EcsError, missing
 
 PROTOCOLS = ("TCP", "UDP", "ICMP", "GRE", "ALL", "ICMPV6")
@@ -144,15 +143,16 @@ def normalise_policy(text: str, default: str = "Accept") -> str:
     return text.capitalize()
 
 
-def normalise_priority(text: str) -> int:
+def normalise_priority(text: str, highest: int = 100) -> int:
+    """1-100 through the API; system-made default groups hold rules of priority 110 (seeds may give up to 110)."""
     if text == "":
         return 1
     try:
         value = int(text)
     except ValueError:
-        raise EcsError("InvalidPriority.Malformed", f"The Priority {text!r} must be an integer from 1 to 100.") from None
-    if not 1 <= value <= 100:
-        raise EcsError("InvalidPriority.Malformed", f"The Priority {text!r} must be an integer from 1 to 100.")
+        raise EcsError("InvalidPriority.Malformed", f"The Priority {text!r} must be an integer from 1 to {highest}.") from None
+    if not 1 <= value <= highest:
+        raise EcsError("InvalidPriority.Malformed", f"The Priority {text!r} must be an integer from 1 to {highest}.")
     return value
 
 
@@ -173,11 +173,11 @@ def normalise_protocol(text: str) -> str:
     return protocol
 
 
-def normalise_owner(fields_in: dict[str, str], side: str) -> str:
-    """The peer group's owner: SourceGroupOwnerAccount or SourceGroupOwnerId; our own account counts as none."""
+def given_owner(fields_in: dict[str, str], side: str) -> str:
+    """The peer group's owner as given: SourceGroupOwnerAccount (a name or an id) or SourceGroupOwnerId. It is resolved
+    to "" (the caller) or the other account's numeric id against the accounts the emulator holds (actions/rules.py)."""
     prefix = "Source" if side == "source" else "Dest"
-    owner = fields_in.get(f"{prefix}GroupOwnerAccount", "") or fields_in.get(f"{prefix}GroupOwnerId", "")
-    return "" if owner == EMULATOR_ACCOUNT_ID else owner
+    return fields_in.get(f"{prefix}GroupOwnerAccount", "") or fields_in.get(f"{prefix}GroupOwnerId", "")
 
 
 def check_description(text: str) -> str:
@@ -186,7 +186,7 @@ def check_description(text: str) -> str:
     return text
 
 
-def parse_rule(direction: str, fields_in: dict[str, str]) -> Rule:
+def parse_rule(direction: str, fields_in: dict[str, str], highest_priority: int = 100) -> Rule:
     """A Rule from the fields of one Permission (or the top-level single-rule parameters), validated.
 
     NicType stays "" when not given: its default depends on the group (see with_group_defaults).
@@ -204,19 +204,25 @@ def parse_rule(direction: str, fields_in: dict[str, str]) -> Rule:
         "dest_cidr_ip": normalise_cidr(fields_in.get("DestCidrIp", ""), 4, "InvalidDestCidrIp.Malformed"),
         "ipv6_dest_cidr_ip": normalise_cidr(fields_in.get("Ipv6DestCidrIp", ""), 6, "InvalidDestCidrIp.Malformed"),
         "policy": normalise_policy(fields_in.get("Policy", "")),
-        "priority": normalise_priority(fields_in.get("Priority", "")),
+        "priority": normalise_priority(fields_in.get("Priority", ""), highest_priority),
         "nic_type": normalise_nic_type(fields_in.get("NicType", "")),
         "description": check_description(fields_in.get("Description", "")),
     }
+    # Both CIDR versions on one side: InvalidParam.SourceIp (API reference, AuthorizeSecurityGroup error table; the
+    # destination side answers InvalidParam.DestIp by analogy, unverified).
+    for side, label in (("source", "Source"), ("dest", "Dest")):
+        if values[f"{side}_cidr_ip"] and values[f"ipv6_{side}_cidr_ip"]:
+            raise EcsError(f"InvalidParam.{label}Ip", f"{label}CidrIp and Ipv6{label}CidrIp cannot be set in one rule.")
     # The peer side may name a group or a prefix list; the other side only CIDRs.
-    if direction == "ingress":
-        values["source_group_id"] = fields_in.get("SourceGroupId", "")
-        values["source_group_owner_account"] = normalise_owner(fields_in, "source") if values["source_group_id"] else ""
-        values["source_prefix_list_id"] = fields_in.get("SourcePrefixListId", "")
-    else:
-        values["dest_group_id"] = fields_in.get("DestGroupId", "")
-        values["dest_group_owner_account"] = normalise_owner(fields_in, "dest") if values["dest_group_id"] else ""
-        values["dest_prefix_list_id"] = fields_in.get("DestPrefixListId", "")
+    side = "source" if direction == "ingress" else "dest"
+    label = "Source" if direction == "ingress" else "Dest"
+    values[f"{side}_group_id"] = fields_in.get(f"{label}GroupId", "")
+    values[f"{side}_group_owner_account"] = given_owner(fields_in, side) if values[f"{side}_group_id"] else ""
+    values[f"{side}_prefix_list_id"] = fields_in.get(f"{label}PrefixListId", "")
+    if values[f"{side}_group_id"] and (values[f"{side}_cidr_ip"] or values[f"ipv6_{side}_cidr_ip"]):
+        # A group together with a CIDR is accepted and the CIDR takes precedence: the rule is a CIDR rule
+        # (API reference, AuthorizeSecurityGroup, SourceGroupId).
+        values[f"{side}_group_id"] = values[f"{side}_group_owner_account"] = ""
     rule = Rule(**values)
     check_peers(rule)
     return rule
@@ -234,8 +240,6 @@ def check_peers(rule: Rule) -> None:
     if len(peers) > 1:
         raise EcsError("InvalidParameter", f"Only one of {label}CidrIp, Ipv6{label}CidrIp, {label}GroupId and {label}PrefixListId "
                                            f"may be set in one rule; got {len(peers)}.")
-    if getattr(rule, f"{other}_cidr_ip") and getattr(rule, f"ipv6_{other}_cidr_ip"):
-        raise EcsError("InvalidParameter", "A rule takes either an IPv4 or an IPv6 CIDR block on each side, not both.")
     mixed = (getattr(rule, f"{side}_cidr_ip") and getattr(rule, f"ipv6_{other}_cidr_ip")) or \
         (getattr(rule, f"ipv6_{side}_cidr_ip") and getattr(rule, f"{other}_cidr_ip"))
     if mixed:

@@ -13,11 +13,22 @@ from .permissions import RULE_FIELDS, Rule
 MEMBER_STATUSES = ("Running", "Stopped")
 
 
-def get_group(conn: sqlite3.Connection, region: str, group_id: str, code: str = "InvalidSecurityGroupId.NotFound") -> sqlite3.Row:
+def get_group(conn: sqlite3.Connection, region: str, group_id: str, code: str = "InvalidSecurityGroupId.NotFound",
+              account: str | None = None) -> sqlite3.Row:
+    """The group in the region, owned by `account` when given: another account's group does not exist for the caller."""
     row = conn.execute("SELECT * FROM security_groups WHERE group_id = ? AND region = ?", (group_id, region)).fetchone()
-    if row is None:
+    if row is None or (account is not None and row["owner_id"] != account):
         raise EcsError(code)
     return row
+
+
+def check_not_managed(group: sqlite3.Row) -> sqlite3.Row:
+    """Service-managed groups (ServiceManaged true, made by another cloud product) refuse every write from users.
+    Source: ECS API reference error table, InvalidOperation.ResourceManagedByCloudProduct (403)."""
+    if group["service_managed"]:
+        raise EcsError("InvalidOperation.ResourceManagedByCloudProduct",
+                       f"The security group {group['group_id']} is managed by a cloud product and cannot be changed by users.")
+    return group
 
 
 def get_instance(conn: sqlite3.Connection, region: str, instance_id: str) -> sqlite3.Row:
@@ -140,11 +151,13 @@ def referencing_groups(conn: sqlite3.Connection, group_ids: list[str]) -> dict[s
 
 
 # One Permission as ECS answers it, every key present ("" when unset), encoded to JSON by SQLite itself: a 200-rule
-# group is answered without building 5,000 Python strings and encoding them again.
+# group is answered without building 5,000 Python strings and encoding them again. An ALL-protocol rule reads
+# SourcePortRange -1/-1, as real answers do (ECS_API.md section 6); other rules without one read "".
 _PERMISSION_JSON = """
 SELECT json_object(
     'SecurityGroupRuleId', r.rule_id, 'Direction', r.direction, 'IpProtocol', r.ip_protocol, 'PortRange', r.port_range,
-    'SourcePortRange', r.source_port_range, 'SourceCidrIp', r.source_cidr_ip, 'Ipv6SourceCidrIp', r.ipv6_source_cidr_ip,
+    'SourcePortRange', CASE WHEN r.ip_protocol = 'ALL' AND r.source_port_range = '' THEN '-1/-1' ELSE r.source_port_range END,
+    'SourceCidrIp', r.source_cidr_ip, 'Ipv6SourceCidrIp', r.ipv6_source_cidr_ip,
     'SourceGroupId', r.source_group_id,
     'SourceGroupName', CASE WHEN r.source_group_owner_account = '' THEN COALESCE(sg.name, '') ELSE '' END,
     'SourceGroupOwnerAccount', r.source_group_owner_account, 'SourcePrefixListId', r.source_prefix_list_id,

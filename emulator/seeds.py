@@ -1,4 +1,5 @@
-"""Seeding VPCs, vSwitches, prefix lists, groups, instances and ENIs (admin API and --seed), and the demo seed."""
+"""Seeding accounts, VPCs, vSwitches, prefix lists, groups with rules and tags, instances and ENIs (admin API, --seed,
+--seed-file), and the demo seed."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import secrets
 import sqlite3
 from typing import Any
 
+from dataclasses import replace
+
+from .accounts import DEMO_ACCOUNT_ID, owner_as_answered
 from .actions.regions import REGIONS
+from .errors import EcsError
 from .ids import iso_minutes, iso_seconds, new_id, utc_now
-from .queries import set_groups, set_tags
+from .permissions import parse_rule, with_group_defaults
+from .queries import insert_rule, set_groups, set_tags
 
 DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_ZONE = "cn-hangzhou-h"
@@ -18,8 +24,28 @@ DEMO_VPC = "vpc-demo0000000000000001"
 DEMO_VSWITCH = "vsw-demo0000000000000001"
 DEMO_VPC_GROUP = "sg-demovpcdefault000001"
 DEMO_CLASSIC_GROUP = "sg-democlassic000000001"
+# The second account of the demo, with a group of its own (invisible to the demo account's Describe calls) that demo
+# groups may authorize across accounts. Its key pair only unlocks the emulator.
+PARTNER_ACCOUNT_ID = "1111222233334444"
+PARTNER_ACCOUNT_NAME = "cloudwall-partner"
+PARTNER_ACCESS_KEY_ID = "LTAI5tEmuPartnerAccessKey1"
+PARTNER_ACCESS_KEY_SECRET = "EmuPartnerSecretDoNotUseInProd0"
+PARTNER_GROUP = "sg-otheraccount000000001"
+
+# What ECS puts in a group it makes by itself (a default group): accept SSH, RDP and ICMP from anywhere at priority 110,
+# below every priority a user can give (real captures; ECS_API.md section 6).
+SYSTEM_DEFAULT_RULES = (
+    {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "22/22", "SourceCidrIp": "0.0.0.0/0", "Priority": "110",
+     "Description": "System created rule."},
+    {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "3389/3389", "SourceCidrIp": "0.0.0.0/0", "Priority": "110",
+     "Description": "System created rule."},
+    {"Direction": "ingress", "IpProtocol": "ICMP", "PortRange": "-1/-1", "SourceCidrIp": "0.0.0.0/0", "Priority": "110",
+     "Description": "System created rule."},
+)
 
 DEMO_SEED: dict[str, list[dict[str, Any]]] = {
+    "accounts": [{"AccountId": PARTNER_ACCOUNT_ID, "AccountName": PARTNER_ACCOUNT_NAME,
+                  "AccessKeys": [{"AccessKeyId": PARTNER_ACCESS_KEY_ID, "AccessKeySecret": PARTNER_ACCESS_KEY_SECRET}]}],
     "vpcs": [{"VpcId": DEMO_VPC, "CidrBlock": "172.16.0.0/12", "VpcName": "demo-vpc"}],
     "vswitches": [{"VSwitchId": DEMO_VSWITCH, "VpcId": DEMO_VPC, "ZoneId": DEFAULT_ZONE,
                    "CidrBlock": "172.16.1.0/24"}],
@@ -28,6 +54,8 @@ DEMO_SEED: dict[str, list[dict[str, Any]]] = {
         {"SecurityGroupId": DEMO_VPC_GROUP, "SecurityGroupName": "default-vpc", "VpcId": DEMO_VPC,
          "Description": "Default group of the demo VPC"},
         {"SecurityGroupId": DEMO_CLASSIC_GROUP, "SecurityGroupName": "default-classic", "VpcId": ""},
+        {"SecurityGroupId": PARTNER_GROUP, "SecurityGroupName": "partner-web", "Description": "Web tier of the partner account",
+         "VpcId": "", "OwnerId": PARTNER_ACCOUNT_ID},
     ],
     "instances": [
         {"InstanceId": "i-demoweb0000000000001", "InstanceName": "web-1", "VpcId": DEMO_VPC, "VSwitchId": DEMO_VSWITCH,
@@ -46,7 +74,18 @@ DEMO_SEED: dict[str, list[dict[str, Any]]] = {
 }
 
 SEEDS = {"demo": DEMO_SEED}
-_KINDS = ("vpcs", "vswitches", "prefix_lists", "security_groups", "instances", "network_interfaces")
+_KINDS = ("accounts", "vpcs", "vswitches", "prefix_lists", "security_groups", "instances", "network_interfaces")
+
+
+def seed_access_keys(seed: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(access key id, secret, account id) of every account key a seed names; its "accounts" are checked by load()."""
+    keys = []
+    for account in seed.get("accounts") or []:
+        if isinstance(account, dict):
+            for key in account.get("AccessKeys") or []:
+                if isinstance(key, dict) and key.get("AccessKeyId") and key.get("AccessKeySecret"):
+                    keys.append((str(key["AccessKeyId"]), str(key["AccessKeySecret"]), str(account.get("AccountId", ""))))
+    return keys
 
 
 class SeedError(ValueError):
@@ -103,6 +142,20 @@ class Seeder:
                 self.created[kind].append(getattr(self, f"_{kind}")(entry))
         return self.created
 
+    def _accounts(self, spec: dict) -> str:
+        account_id = str(spec.get("AccountId") or "")
+        name = str(spec.get("AccountName") or "")
+        if not account_id.isdigit() or not name:
+            raise SeedError(f"account {spec!r}: AccountId (digits) and AccountName are required")
+        if self.conn.execute("SELECT 1 FROM accounts WHERE account_id = ? OR name = ?", (account_id, name)).fetchone():
+            raise SeedError(f"account {account_id} or name {name!r} already exists")
+        keys = spec.get("AccessKeys") or []
+        if not isinstance(keys, list) or not all(isinstance(key, dict) and key.get("AccessKeyId") and key.get("AccessKeySecret")
+                                                 for key in keys):
+            raise SeedError(f"account {account_id}: AccessKeys is a list of {{AccessKeyId, AccessKeySecret}}")
+        self.conn.execute("INSERT INTO accounts (account_id, name) VALUES (?, ?)", (account_id, name))
+        return account_id
+
     def _vpcs(self, spec: dict) -> str:
         vpc_id = _fresh_id(self.conn, spec, "VpcId", "vpc", "vpcs", "vpc_id")
         self.conn.execute("INSERT INTO vpcs (vpc_id, region, cidr_block, name) VALUES (?, ?, ?, ?)",
@@ -137,12 +190,46 @@ class Seeder:
         if group_type not in ("normal", "enterprise"):
             raise SeedError(f"SecurityGroupType {group_type!r} is not normal or enterprise")
         policy = "Drop" if group_type == "enterprise" else spec.get("InnerAccessPolicy", "Accept").capitalize()
+        owner = str(spec.get("OwnerId") or DEMO_ACCOUNT_ID)
+        if not self.conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (owner,)).fetchone():
+            raise SeedError(f"security group {group_id}: OwnerId {owner} is not an account (seed it under accounts)")
+        managed = spec.get("ServiceManaged", False)
+        if not isinstance(managed, bool):
+            raise SeedError(f"security group {group_id}: ServiceManaged is true or false")
         self.conn.execute("INSERT INTO security_groups (group_id, region, name, description, vpc_id, group_type, inner_access_policy, "
-                          "resource_group_id, creation_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "resource_group_id, creation_time, owner_id, service_managed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           (group_id, region, spec.get("SecurityGroupName", ""), spec.get("Description", ""), vpc_id, group_type,
-                           policy, spec.get("ResourceGroupId", ""), iso_seconds(self.now)))
+                           policy, spec.get("ResourceGroupId", ""), iso_seconds(self.now), owner, int(managed)))
         set_tags(self.conn, "securitygroup", group_id, self._tag_pairs(spec))
+        permissions = spec.get("Permissions")
+        if permissions is None and spec.get("SystemDefault"):
+            permissions = [dict(rule) for rule in SYSTEM_DEFAULT_RULES]
+        self._rules(group_id, owner, bool(vpc_id), permissions or [])
         return group_id
+
+    def _rules(self, group_id: str, owner: str, is_vpc: bool, permissions: Any) -> None:
+        """A seeded group's rules: Permission fields plus Direction (default ingress); priority may be up to 110."""
+        if not isinstance(permissions, list) or not all(isinstance(item, dict) for item in permissions):
+            raise SeedError(f"security group {group_id}: Permissions is a list of objects")
+        seen = set()
+        for index, fields in enumerate(permissions, 1):
+            fields = {key: str(value) for key, value in fields.items()}
+            direction = fields.pop("Direction", "ingress").lower()
+            if direction not in ("ingress", "egress"):
+                raise SeedError(f"security group {group_id}, permission {index}: Direction is ingress or egress")
+            try:
+                rule = with_group_defaults(parse_rule(direction, fields, highest_priority=110), is_vpc)
+            except EcsError as error:
+                raise SeedError(f"security group {group_id}, permission {index}: {error.code}: {error.message}") from None
+            if rule.peer_group_id:
+                resolved = owner_as_answered(self.conn, owner, rule.peer_group_owner)
+                if resolved is None:
+                    raise SeedError(f"security group {group_id}, permission {index}: account {rule.peer_group_owner!r} does not exist")
+                rule = replace(rule, **{f"{rule.side}_group_owner_account": resolved})
+            if rule.identity_key() in seen:
+                raise SeedError(f"security group {group_id}, permission {index}: a duplicate of an earlier permission")
+            seen.add(rule.identity_key())
+            insert_rule(self.conn, group_id, rule, iso_seconds(self.now))
 
     @staticmethod
     def _tag_pairs(spec: dict) -> list[tuple[str, str]]:

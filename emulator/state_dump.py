@@ -24,12 +24,15 @@ def dump_state(conn: sqlite3.Connection) -> dict[str, Any]:
             "Description": row["description"], "VpcId": row["vpc_id"], "SecurityGroupType": row["group_type"],
             "InnerAccessPolicy": row["inner_access_policy"], "ResourceGroupId": row["resource_group_id"],
             "CreationTime": row["creation_time"], "Tags": dict(sorted(tags.get(row["group_id"], []))),
+            "OwnerId": row["owner_id"], "ServiceManaged": bool(row["service_managed"]),
             "Rules": ordered,
         })
     instances = conn.execute("SELECT * FROM instances ORDER BY region, instance_id").fetchall()
     enis = conn.execute("SELECT * FROM enis ORDER BY region, eni_id").fetchall()
     memberships = groups_of(conn, [row["instance_id"] for row in instances] + [eni_member_id(row) for row in enis])
     return {
+        "accounts": [dict(row) for row in conn.execute("SELECT account_id AS AccountId, name AS AccountName FROM accounts "
+                                                       "ORDER BY account_id")],
         "vpcs": [dict(row) for row in conn.execute("SELECT vpc_id AS VpcId, region AS RegionId, cidr_block AS CidrBlock, "
                                                    "name AS VpcName FROM vpcs ORDER BY vpc_id")],
         "vswitches": [dict(row) for row in conn.execute("SELECT vswitch_id AS VSwitchId, vpc_id AS VpcId, zone_id AS ZoneId, "

@@ -10,6 +10,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from .accounts import ensure_demo_account
+
 DEFAULT_QUOTAS: dict[str, int] = {
     "rules_per_group": 200,
     "groups_per_instance": 5,
@@ -23,8 +25,10 @@ NONCE_WINDOW_SECONDS = 15 * 60
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A nonce is kept until the timestamp of the request that used it leaves the accepted window (expires).
 CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, seen REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS nonces_seen ON nonces (seen);
+CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, action TEXT NOT NULL, region TEXT NOT NULL,
     params TEXT NOT NULL, http_status INTEGER NOT NULL, code TEXT NOT NULL, mutating INTEGER NOT NULL);
@@ -43,7 +47,8 @@ CREATE TABLE IF NOT EXISTS prefix_lists (
 CREATE TABLE IF NOT EXISTS security_groups (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, group_id TEXT UNIQUE NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
     description TEXT NOT NULL, vpc_id TEXT NOT NULL, group_type TEXT NOT NULL, inner_access_policy TEXT NOT NULL,
-    resource_group_id TEXT NOT NULL, creation_time TEXT NOT NULL);
+    resource_group_id TEXT NOT NULL, creation_time TEXT NOT NULL, owner_id TEXT NOT NULL DEFAULT '1234567890123456',
+    service_managed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS security_groups_region ON security_groups (region);
 CREATE TABLE IF NOT EXISTS rules (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT UNIQUE NOT NULL, group_id TEXT NOT NULL, direction TEXT NOT NULL,
@@ -76,9 +81,18 @@ CREATE TABLE IF NOT EXISTS tags (
 """
 
 # Tables reset wipes; meta keeps nothing that must survive a reset except the schema.
-_RESETTABLE = ("meta", "nonces", "calls", "client_tokens", "vpcs", "vswitches", "prefix_lists",
+_RESETTABLE = ("meta", "nonces", "accounts", "calls", "client_tokens", "vpcs", "vswitches", "prefix_lists",
                "security_groups", "rules", "instances", "enis", "memberships", "tags")
 _RESOURCE_TABLES = ("vpcs", "vswitches", "prefix_lists", "security_groups", "instances", "enis")
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Columns added since a state file was made (CREATE TABLE IF NOT EXISTS leaves old tables as they are)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(security_groups)")}
+    if "owner_id" not in columns:
+        conn.execute("ALTER TABLE security_groups ADD COLUMN owner_id TEXT NOT NULL DEFAULT '1234567890123456'")
+    if "service_managed" not in columns:
+        conn.execute("ALTER TABLE security_groups ADD COLUMN service_managed INTEGER NOT NULL DEFAULT 0")
 
 
 class Store:
@@ -92,6 +106,9 @@ class Store:
         self._all_lock = threading.Lock()
         conn = self._connect()
         conn.executescript(_SCHEMA)
+        _migrate(conn)
+        with self.write_on(conn):
+            ensure_demo_account(conn)
         self._pool.put(conn)
 
     def _connect(self) -> sqlite3.Connection:
@@ -115,6 +132,18 @@ class Store:
             yield conn
         finally:
             self._pool.put(conn)
+
+    @contextmanager
+    def write_on(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """A write transaction on a connection the caller holds."""
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -150,6 +179,7 @@ class Store:
         with self.write() as conn:
             for table in _RESETTABLE:
                 conn.execute(f"DELETE FROM {table}")  # nosec - fixed table names
+            ensure_demo_account(conn)
 
     def has_resources(self) -> bool:
         with self.read() as conn:
@@ -172,12 +202,15 @@ class Store:
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('quotas', ?)", (json.dumps(quotas),))
             return quotas
 
-    def use_nonce(self, nonce: str) -> bool:
-        """Record a SignatureNonce; False when it was already used within the window."""
-        now = time.time()
+    def use_nonce(self, nonce: str, request_time: float, now: float | None = None) -> bool:
+        """Record a nonce; False when it is still remembered. A nonce is kept until its request's timestamp is out of
+        the +-15 minute window, so a request dated in the future cannot be replayed once a fixed 15 minutes have passed.
+        (The `seen` column holds that expiry.)"""
+        now = time.time() if now is None else now
+        expires = max(request_time, now) + NONCE_WINDOW_SECONDS
         with self.write() as conn:
-            conn.execute("DELETE FROM nonces WHERE seen < ?", (now - NONCE_WINDOW_SECONDS,))
-            return conn.execute("INSERT OR IGNORE INTO nonces VALUES (?, ?)", (nonce, now)).rowcount == 1
+            conn.execute("DELETE FROM nonces WHERE seen < ?", (now,))
+            return conn.execute("INSERT OR IGNORE INTO nonces VALUES (?, ?)", (nonce, expires)).rowcount == 1
 
     def log_call(self, when: str, action: str, region: str, params: dict[str, str], http_status: int, code: str, mutating: bool) -> None:
         with self.write() as conn:

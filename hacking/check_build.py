@@ -11,7 +11,7 @@ import sys
 import tarfile
 
 FORBIDDEN = re.compile(
-    r'(^|/)(emulator|benchmarks|build|hacking|\.venv|\.ci|tests/output|tests/emulator|tests/integration|tests/lib|__pycache__|\.pytest_cache)(/|$)'
+    r'(^|/)(emulator|benchmarks|build|hacking|\.venv|\.ci|tests/output|tests/emulator|tests/integration|tests/conformance|tests/lib|pyproject\.toml|__pycache__|\.pytest_cache)(/|$)'
     r'|(^|/)pytest\.ini$|\.(sqlite3?|db|log|pyc)$'
 )
 # A releasable collection: its licence (GPL-3.0-or-later, as the file headers say), release notes and the role

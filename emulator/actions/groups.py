@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import EMULATOR_ACCOUNT_ID
 from ..context import Context
 from ..errors import MSG_DEPENDENCY_MEMBERS, MSG_DEPENDENCY_REFERENCED, EcsError, invalid, missing
 from ..ids import iso_seconds, new_id
 from ..paging import read_paging
-from ..queries import get_group, referencing_groups, set_tags, tags_answer, tags_match, tags_of
+from ..queries import check_not_managed, get_group, referencing_groups, set_tags, tags_answer, tags_match, tags_of
 from ..validation import check_description, check_group_name, read_tag_filters, read_tags
 
 GROUP_TYPES = ("normal", "enterprise")
@@ -31,14 +30,15 @@ def create_security_group(ctx: Context) -> dict[str, Any]:
     if vpc_id and not conn.execute("SELECT 1 FROM vpcs WHERE vpc_id = ? AND region = ?", (vpc_id, ctx.region)).fetchone():
         raise EcsError("InvalidVpcId.NotFound", f"The specified VPC {vpc_id!r} does not exist in region {ctx.region}.")
     tags = read_tags(params, limit=ctx.quotas["tags_per_resource"])
-    count = conn.execute("SELECT COUNT(*) FROM security_groups WHERE region = ?", (ctx.region,)).fetchone()[0]
+    count = conn.execute("SELECT COUNT(*) FROM security_groups WHERE region = ? AND owner_id = ?", (ctx.region, ctx.account)).fetchone()[0]
     if count >= ctx.quotas["groups_per_region"]:
         raise EcsError("QuotaExceed.SecurityGroup", f"The region {ctx.region} already has {count} security groups, the maximum.")
     group_id = new_id("sg")
     policy = "Drop" if group_type == "enterprise" else "Accept"
     conn.execute("INSERT INTO security_groups (group_id, region, name, description, vpc_id, group_type, inner_access_policy, "
-                 "resource_group_id, creation_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (group_id, ctx.region, name, description, vpc_id, group_type, policy, params.get("ResourceGroupId"), iso_seconds(ctx.now)))
+                 "resource_group_id, creation_time, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (group_id, ctx.region, name, description, vpc_id, group_type, policy, params.get("ResourceGroupId"), iso_seconds(ctx.now),
+                  ctx.account))
     set_tags(ctx.conn, "securitygroup", group_id, tags)
     return {"SecurityGroupId": group_id}
 
@@ -46,7 +46,9 @@ def create_security_group(ctx: Context) -> dict[str, Any]:
 def delete_security_group(ctx: Context) -> dict[str, Any]:
     conn = ctx.conn
     group_id = ctx.params.required("SecurityGroupId")
-    get_group(conn, ctx.region, group_id)
+    # Today's code for a group that does not exist (API reference, DeleteSecurityGroup error table); the other
+    # actions still answer InvalidSecurityGroupId.NotFound.
+    check_not_managed(get_group(conn, ctx.region, group_id, code="InvalidSecurityGroup.NotFound", account=ctx.account))
     if conn.execute("SELECT 1 FROM memberships WHERE group_id = ? LIMIT 1", (group_id,)).fetchone():
         raise EcsError("DependencyViolation", MSG_DEPENDENCY_MEMBERS)
     if referencing_groups(conn, [group_id])[group_id]:
@@ -85,10 +87,11 @@ def describe_security_groups(ctx: Context) -> dict[str, Any]:
     if network_type not in ("", "vpc", "classic"):
         raise invalid("NetworkType", params.get("NetworkType"), "vpc or classic")
     tag_filters = read_tag_filters(params)
-    rows = conn.execute("SELECT * FROM security_groups WHERE region = ? ORDER BY seq", (ctx.region,)).fetchall()
+    rows = conn.execute("SELECT * FROM security_groups WHERE region = ? AND owner_id = ? ORDER BY seq", (ctx.region, ctx.account)).fetchall()
     tags = tags_of(conn, [row["group_id"] for row in rows]) if tag_filters else {}
     selected = [row for row in rows if _group_matches(row, params, wanted_ids, tag_filters, tags)]
-    page, keys = paging.page(selected)
+    # The Tea model's description: with MaxResults/NextToken the answer has no TotalCount (nor MaxResults).
+    page, keys = paging.page(selected, totals=not paging.by_token)
     ids = [row["group_id"] for row in page]
     page_tags = tags_of(conn, ids)
     counts = _group_counts(conn, ids)
@@ -98,7 +101,7 @@ def describe_security_groups(ctx: Context) -> dict[str, Any]:
         groups.append({
             "SecurityGroupId": row["group_id"], "SecurityGroupName": row["name"], "Description": row["description"],
             "SecurityGroupType": row["group_type"], "VpcId": row["vpc_id"], "CreationTime": row["creation_time"],
-            "ResourceGroupId": row["resource_group_id"], "ServiceManaged": False, "EcsCount": members,
+            "ResourceGroupId": row["resource_group_id"], "ServiceManaged": bool(row["service_managed"]), "EcsCount": members,
             "RuleCount": rule_count, "GroupToGroupRuleCount": group_rule_count, "Tags": tags_answer(page_tags.get(row["group_id"], [])),
         })
     return {"RegionId": ctx.region, **keys, "SecurityGroups": {"SecurityGroup": groups}}
@@ -121,7 +124,7 @@ def _group_counts(conn, group_ids: list[str]) -> dict[str, tuple[int, int, int]]
 def modify_security_group_attribute(ctx: Context) -> dict[str, Any]:
     params = ctx.params
     group_id = params.required("SecurityGroupId")
-    get_group(ctx.conn, ctx.region, group_id)
+    check_not_managed(get_group(ctx.conn, ctx.region, group_id, account=ctx.account))
     if params.has("SecurityGroupName"):
         check_group_name(params.get("SecurityGroupName"))
         ctx.conn.execute("UPDATE security_groups SET name = ? WHERE group_id = ?", (params.get("SecurityGroupName"), group_id))
@@ -134,7 +137,7 @@ def modify_security_group_attribute(ctx: Context) -> dict[str, Any]:
 def modify_security_group_policy(ctx: Context) -> dict[str, Any]:
     params = ctx.params
     group_id = params.required("SecurityGroupId")
-    group = get_group(ctx.conn, ctx.region, group_id)
+    group = check_not_managed(get_group(ctx.conn, ctx.region, group_id, account=ctx.account))
     if not params.has("InnerAccessPolicy"):
         raise missing("InnerAccessPolicy")
     policy = params.get("InnerAccessPolicy").lower()
@@ -153,10 +156,15 @@ def describe_security_group_references(ctx: Context) -> dict[str, Any]:
     if len(group_ids) > 10:
         raise invalid("SecurityGroupId.N", f"{len(group_ids)} ids", "1 to 10 ids")
     for group_id in group_ids:
-        get_group(ctx.conn, ctx.region, group_id)
+        get_group(ctx.conn, ctx.region, group_id, account=ctx.account)
     references = referencing_groups(ctx.conn, group_ids)
+    # AliUid is the referencing group's owner: another account's group may reference ours.
+    referencing = sorted({other for others in references.values() for other in others})
+    owners = {row[0]: row[1] for row in ctx.conn.execute(
+        f"SELECT group_id, owner_id FROM security_groups WHERE group_id IN ({','.join('?' * len(referencing))})",  # nosec - placeholders
+        referencing)}
     answer = [{"SecurityGroupId": group_id,
                "ReferencingSecurityGroups": {"ReferencingSecurityGroup": [
-                   {"SecurityGroupId": other, "AliUid": EMULATOR_ACCOUNT_ID} for other in references[group_id]]}}
+                   {"SecurityGroupId": other, "AliUid": owners.get(other, ctx.account)} for other in references[group_id]]}}
               for group_id in group_ids]
     return {"SecurityGroupReferences": {"SecurityGroupReference": answer}}

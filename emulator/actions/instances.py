@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ..context import Context
@@ -11,23 +12,67 @@ from ..queries import eni_member_id, groups_of, tags_answer, tags_match, tags_of
 from ..validation import read_tag_filters
 
 
+# Values of the keys security-group work does not use: plausible for a pay-as-you-go ecs.g7.large running Alibaba Cloud
+# Linux, so that any tool reading instances finds every key of the Tea SDK model
+# DescribeInstancesResponseBodyInstancesInstance (alibabacloud_ecs20140526) with a value of the right type.
+_INSTANCE_DEFAULTS = {
+    "AutoReleaseTime": "", "ClusterId": "", "Cpu": 2, "CreditSpecification": "", "DeletionProtection": False,
+    "DeploymentSetGroupNo": 0, "DeploymentSetId": "", "DeviceAvailable": True, "EnableNVS": False, "ExpiredTime": "2099-12-31T15:59Z",
+    "GPUAmount": 0, "GPUSpec": "", "HpcClusterId": "", "ISP": "", "ImageId": "aliyun_3_x64_20G_alibase_20240819.vhd",
+    "InstanceChargeType": "PostPaid", "InstanceType": "ecs.g7.large", "InstanceTypeFamily": "ecs.g7", "InternetChargeType": "PayByTraffic",
+    "InternetMaxBandwidthIn": 100, "InternetMaxBandwidthOut": 0, "IoOptimized": True, "KeyPairName": "", "LocalStorageAmount": 0,
+    "LocalStorageCapacity": 0, "Memory": 8192, "OSName": "Alibaba Cloud Linux  3.2104 LTS 64位", "OSNameEn": "Alibaba Cloud Linux  3.2104 LTS 64 bit",
+    "OSType": "linux", "Recyclable": False, "SaleCycle": "", "SpotDuration": 0, "SpotInterruptionBehavior": "Terminate",
+    "SpotPriceLimit": 0.0, "SpotStrategy": "NoSpot", "StoppedMode": "Not-applicable", "VlanId": "",
+}
+
+
 def _instance_answer(row, groups: list[str], enis: list, tags: list[tuple[str, str]]) -> dict[str, Any]:
     vpc = bool(row["vpc_id"])
     private = [row["private_ip"]] if row["private_ip"] else []
+    stopped = row["status"] == "Stopped"
     return {
+        **_INSTANCE_DEFAULTS,
         "InstanceId": row["instance_id"], "InstanceName": row["name"], "HostName": row["name"], "Description": row["description"],
         "RegionId": row["region"], "ZoneId": row["zone_id"], "Status": row["status"],
         "InstanceNetworkType": "vpc" if vpc else "classic", "CreationTime": row["creation_time"],
+        "StartTime": "" if stopped else row["creation_time"], "SerialNumber": _serial(row["instance_id"]),
+        "ResourceGroupId": "", "StoppedMode": "KeepCharging" if stopped else "Not-applicable",
         "SecurityGroupIds": {"SecurityGroupId": groups},
         "VpcAttributes": {"VpcId": row["vpc_id"], "VSwitchId": row["vswitch_id"],
                           "PrivateIpAddress": {"IpAddress": private if vpc else []}, "NatIpAddress": ""},
         "InnerIpAddress": {"IpAddress": [] if vpc else private},
         "PublicIpAddress": {"IpAddress": [row["public_ip"]] if row["public_ip"] else []},
+        "EipAddress": {"AllocationId": "", "Bandwidth": 0, "InternetChargeType": "", "IpAddress": "", "IsSupportUnassociate": False},
+        "RdmaIpAddress": {"IpAddress": []},
         "NetworkInterfaces": {"NetworkInterface": [
-            {"NetworkInterfaceId": eni["eni_id"], "Type": eni["eni_type"], "PrimaryIpAddress": eni["private_ip"], "MacAddress": eni["mac"]}
+            {"NetworkInterfaceId": eni["eni_id"], "Type": eni["eni_type"], "PrimaryIpAddress": eni["private_ip"], "MacAddress": eni["mac"],
+             "PrivateIpSets": {"PrivateIpSet": [{"Primary": True, "PrivateIpAddress": eni["private_ip"],
+                                                 "PrivateDnsName": f"{row['instance_id']}.{row['region']}.ecs.internal"}]},
+             "Ipv6Sets": {"Ipv6Set": []}, "Ipv4PrefixSets": {"Ipv4PrefixSet": []}, "Ipv6PrefixSets": {"Ipv6PrefixSet": []}}
             for eni in enis]},
         "Tags": tags_answer(tags),
+        "OperationLocks": {"LockReason": []},
+        "AdditionalInfo": {"EnableHighDensityMode": False, "ManagedHostId": "", "NodeSerialNumber": ""},
+        "ClockOptions": {"PtpStatus": "disabled"},
+        "CpuOptions": {"CoreCount": 1, "ThreadsPerCore": 2, "Numa": "", "TopologyType": "", "EnableVISST": False, "EnableVRDT": False,
+                       "NestedVirtualization": False, "TurboMode": ""},
+        "DedicatedHostAttribute": {"DedicatedHostClusterId": "", "DedicatedHostId": "", "DedicatedHostName": ""},
+        "DedicatedInstanceAttribute": {"Affinity": "default", "Tenancy": "default"},
+        "EcsCapacityReservationAttr": {"CapacityReservationId": "", "CapacityReservationPreference": "open"},
+        "HibernationOptions": {"Configured": False},
+        "ImageOptions": {"CurrentOSNVMeSupported": True, "LoginAsNonRoot": False},
+        "MetadataOptions": {"HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1, "HttpTokens": "optional", "InstanceMetadataTags": "disabled"},
+        "PrivateDnsNameOptions": {"EnableInstanceIdDnsAAAARecord": False, "EnableInstanceIdDnsARecord": False, "EnableIpDnsARecord": False,
+                                  "EnableIpDnsPtrRecord": False, "HostnameType": "Custom"},
+        "SecurityOptions": {"EnableSecureBoot": False},
     }
+
+
+def _serial(instance_id: str) -> str:
+    """A stable UUID-shaped serial number derived from the id."""
+    digest = hashlib.md5(instance_id.encode(), usedforsecurity=False).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
 
 
 def _instance_matches(row, params, wanted_ids, groups, tag_filters, tags) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..context import Context
 from ..errors import EcsError, invalid, missing
-from ..queries import MEMBER_STATUSES, eni_member_id, get_eni, get_group, get_instance, groups_of, set_groups
+from ..queries import MEMBER_STATUSES, check_not_managed, eni_member_id, get_eni, get_group, get_instance, groups_of, set_groups
 from ..validation import check_description
 
 _INSTANCE_NAME = re.compile(r"^[^\W\d_][\w:.\-]{1,127}$")
@@ -47,9 +47,10 @@ class Member:
 
 
 def _check_types(groups: list[sqlite3.Row]) -> None:
+    # API reference, JoinSecurityGroup error table: InvalidOperation.MultiGroupType (400).
     if len({group["group_type"] for group in groups}) > 1:
-        raise EcsError("InvalidSecurityGroupType.NotSupported", "Normal and enterprise security groups cannot be mixed on one instance "
-                                                                "or network interface.")
+        raise EcsError("InvalidOperation.MultiGroupType", "Normal and enterprise security groups cannot be mixed on one instance "
+                                                          "or network interface.")
 
 
 def _check_limit(ctx: Context, member: Member, count: int) -> None:
@@ -68,7 +69,7 @@ def _member_from_params(ctx: Context) -> Member:
 
 
 def join_security_group(ctx: Context) -> dict[str, Any]:
-    group = get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"))
+    group = check_not_managed(get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"), account=ctx.account))
     member = _member_from_params(ctx)
     member.check_status()
     if group["group_id"] in member.groups:
@@ -82,7 +83,7 @@ def join_security_group(ctx: Context) -> dict[str, Any]:
 
 
 def leave_security_group(ctx: Context) -> dict[str, Any]:
-    group = get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"))
+    group = check_not_managed(get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"), account=ctx.account))
     member = _member_from_params(ctx)
     member.check_status()
     if group["group_id"] not in member.groups:
@@ -96,7 +97,9 @@ def leave_security_group(ctx: Context) -> dict[str, Any]:
 def _replace_groups(ctx: Context, member: Member, group_ids: list[str]) -> None:
     member.check_status()
     _check_limit(ctx, member, len(group_ids))
-    groups = [get_group(ctx.conn, ctx.region, group_id) for group_id in group_ids]
+    groups = [get_group(ctx.conn, ctx.region, group_id, account=ctx.account) for group_id in group_ids]
+    for group_id in set(group_ids) ^ set(member.groups):  # joined or left: a managed group takes neither
+        check_not_managed(get_group(ctx.conn, ctx.region, group_id))
     for group in groups:
         member.check_compatible(group)
     _check_types(groups)

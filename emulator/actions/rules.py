@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
 from ..context import Context
@@ -10,7 +11,8 @@ from ..errors import EcsError, invalid, missing
 from ..ids import iso_seconds
 from ..paging import decode_token, encode_token
 from ..permissions import Rule, merge_rule, normalise_nic_type, parse_rule, with_group_defaults
-from ..queries import count_rules, get_group, group_peers, insert_rule, permissions_json, rule_from_row, rules_of, update_rule
+from ..accounts import owner_as_answered
+from ..queries import check_not_managed, count_rules, get_group, group_peers, insert_rule, permissions_json, rule_from_row, rules_of, update_rule
 from ..rawjson import RawJson
 
 # Top-level single-rule parameters, the legacy form of one Permission.
@@ -40,12 +42,28 @@ def _peer_error_code(rule: Rule, suffix: str) -> str:
     return f"Invalid{'Source' if rule.direction == 'ingress' else 'Dest'}GroupId.{suffix}"
 
 
+def resolve_owner(ctx: Context, rule: Rule) -> Rule | None:
+    """The rule with its peer group's owner as ECS stores it ("" for the caller, else the numeric account id);
+    None when the named account does not exist."""
+    if not rule.peer_group_id:
+        return rule
+    owner = owner_as_answered(ctx.conn, ctx.account, rule.peer_group_owner)
+    if owner is None:
+        return None
+    return replace(rule, **{f"{rule.side}_group_owner_account": owner})
+
+
 def check_rule_in_group(ctx: Context, group: sqlite3.Row, rule: Rule) -> Rule:
     """Apply the group's defaults and check the rule against the group and its peers (existence, network, type)."""
     rule = with_group_defaults(rule, bool(group["vpc_id"]))
     enterprise = group["group_type"] == "enterprise"
     if enterprise and rule.policy != "Accept":
-        raise EcsError("InvalidPolicy.Malformed", "Enterprise security groups only take rules with policy Accept.")
+        # API reference, AuthorizeSecurityGroup error table: enterprise groups take accept rules only.
+        raise EcsError("InvalidGroupParameter.OperationDenied", "Enterprise security groups only take rules with policy Accept.")
+    resolved = resolve_owner(ctx, rule)
+    if resolved is None:
+        raise EcsError(_peer_error_code(rule, "NotFound"), f"The account {rule.peer_group_owner!r} does not exist.")
+    rule = resolved
     if rule.peer_group_id:
         _check_peer_group(ctx, group, rule, enterprise)
     if rule.peer_prefix_list_id:
@@ -62,10 +80,12 @@ def _check_peer_group(ctx: Context, group: sqlite3.Row, rule: Rule, enterprise: 
     if rule.nic_type != "intranet":
         raise EcsError(_peer_error_code(rule, "Mismatch"), "A rule that names a security group needs NicType intranet.", status=403)
     if rule.peer_group_owner:
-        return  # another account's group: ECS does not let us see it, so it is taken as given
+        # Another account's group must exist in that account (and region); its network is not checked.
+        get_group(ctx.conn, ctx.region, rule.peer_group_id, code=_peer_error_code(rule, "NotFound"), account=rule.peer_group_owner)
+        return
     if rule.peer_group_id == group["group_id"]:
         raise EcsError("InvalidParamter.Conflict")
-    peer = get_group(ctx.conn, ctx.region, rule.peer_group_id, code=_peer_error_code(rule, "NotFound"))
+    peer = get_group(ctx.conn, ctx.region, rule.peer_group_id, code=_peer_error_code(rule, "NotFound"), account=ctx.account)
     if peer["group_type"] == "enterprise":
         raise EcsError("InvalidGroupAuthParameter.OperationDenied", "Enterprise security groups cannot be referenced by rules.")
     if bool(peer["vpc_id"]) != bool(group["vpc_id"]):
@@ -82,8 +102,13 @@ def _check_group_reference_quota(ctx: Context, rules: list[Rule], referenced: se
                                                           f"this change makes {len(referenced)}.")
 
 
+def _group(ctx: Context) -> sqlite3.Row:
+    """The caller's group named by SecurityGroupId, refusing writes to a service-managed group."""
+    return check_not_managed(get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"), account=ctx.account))
+
+
 def _authorize(ctx: Context, direction: str) -> dict[str, Any]:
-    group = get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"))
+    group = _group(ctx)
     records = _permission_records(ctx)
     if not records:
         raise missing("Permissions.N.IpProtocol")
@@ -113,7 +138,7 @@ def authorize_security_group_egress(ctx: Context) -> dict[str, Any]:
 
 
 def _revoke(ctx: Context, direction: str) -> dict[str, Any]:
-    group = get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"))
+    group = _group(ctx)
     rule_ids = list(dict.fromkeys(ctx.params.indexed_values("SecurityGroupRuleId")))
     records = _permission_records(ctx)
     if rule_ids and records:
@@ -125,15 +150,16 @@ def _revoke(ctx: Context, direction: str) -> dict[str, Any]:
         known = {row["rule_id"] for row in rows}
         unknown = [rule_id for rule_id in rule_ids if rule_id not in known]
         if unknown:
-            raise EcsError("InvalidSecurityGroupRuleId.NotFound",
+            # Since 2024-07-08 (API reference, RevokeSecurityGroup error table); it was 404 InvalidSecurityGroupRuleId.NotFound.
+            raise EcsError("InvalidParam.SecurityGroupRuleId",
                            f"The specified {direction} rule(s) {', '.join(unknown)} do not exist in {group['group_id']}.")
         doomed = rule_ids
     elif records:
         by_key = {rule_from_row(row).identity_key(): row["rule_id"] for row in rows}
         doomed = []
         for record in records:
-            rule = with_group_defaults(parse_rule(direction, record), bool(group["vpc_id"]))
-            if rule.identity_key() not in by_key:
+            rule = resolve_owner(ctx, with_group_defaults(parse_rule(direction, record), bool(group["vpc_id"])))
+            if rule is None or rule.identity_key() not in by_key:
                 raise EcsError("InvalidSecurityGroupRule.RuleNotExist",
                                f"No {direction} rule of {group['group_id']} matches "
                                f"{', '.join(f'{key}={value}' for key, value in sorted(record.items()))}.")
@@ -153,7 +179,7 @@ def revoke_security_group_egress(ctx: Context) -> dict[str, Any]:
 
 
 def _modify_rule(ctx: Context, direction: str) -> dict[str, Any]:
-    group = get_group(ctx.conn, ctx.region, ctx.params.required("SecurityGroupId"))
+    group = _group(ctx)
     rule_id = ctx.params.required("SecurityGroupRuleId")
     row = ctx.conn.execute("SELECT * FROM rules WHERE rule_id = ? AND group_id = ? AND direction = ?",
                            (rule_id, group["group_id"], direction)).fetchone()
@@ -186,7 +212,7 @@ def modify_security_group_egress_rule(ctx: Context) -> dict[str, Any]:
 
 def describe_security_group_attribute(ctx: Context) -> dict[str, Any]:
     params, conn = ctx.params, ctx.conn
-    group = get_group(conn, ctx.region, params.required("SecurityGroupId"))
+    group = get_group(conn, ctx.region, params.required("SecurityGroupId"), account=ctx.account)
     direction = params.get("Direction", "all").lower()
     if direction not in ("all", "ingress", "egress"):
         raise invalid("Direction", params.get("Direction"), "ingress, egress or all")

@@ -17,6 +17,15 @@ MAX_TAGS_PER_CALL = 20
 LIST_PAGE_SIZE = 50
 
 
+def _owned(resource_type: str) -> str:
+    """Groups belong to accounts: another account's group does not exist for the caller."""
+    return " AND owner_id = ?" if resource_type == "securitygroup" else ""
+
+
+def _owner_args(ctx: Context, resource_type: str) -> tuple[str, ...]:
+    return (ctx.account,) if resource_type == "securitygroup" else ()
+
+
 def _resource_type(ctx: Context) -> str:
     resource_type = ctx.params.required("ResourceType")
     if resource_type not in RESOURCE_TYPES:
@@ -35,7 +44,8 @@ def _resource_ids(ctx: Context, resource_type: str, required: bool = True) -> li
     table, column = RESOURCE_TYPES[resource_type]
     marks = ",".join("?" * len(resource_ids))
     found = {row[0] for row in ctx.conn.execute(
-        f"SELECT {column} FROM {table} WHERE region = ? AND {column} IN ({marks})", [ctx.region, *resource_ids])}  # nosec - fixed names
+        f"SELECT {column} FROM {table} WHERE region = ? AND {column} IN ({marks}){_owned(resource_type)}",  # nosec - fixed names
+        [ctx.region, *resource_ids, *_owner_args(ctx, resource_type)])}
     unknown = [resource_id for resource_id in resource_ids if resource_id not in found]
     if unknown:
         raise EcsError("InvalidResourceId.NotFound", f"The {resource_type} resource(s) {', '.join(unknown)} do not exist in {ctx.region}.")
@@ -84,8 +94,8 @@ def list_tag_resources(ctx: Context) -> dict[str, Any]:
     filters = read_tag_filters(ctx.params)
     if not resource_ids:
         table, column = RESOURCE_TYPES[resource_type]
-        resource_ids = [row[0] for row in ctx.conn.execute(f"SELECT {column} FROM {table} WHERE region = ? ORDER BY seq",  # nosec
-                                                           (ctx.region,))]
+        resource_ids = [row[0] for row in ctx.conn.execute(f"SELECT {column} FROM {table} WHERE region = ?{_owned(resource_type)} "  # nosec
+                                                           "ORDER BY seq", (ctx.region, *_owner_args(ctx, resource_type)))]
     tags = tags_of(ctx.conn, resource_ids)
     filter_keys = {pair[0] for pair in filters}
     entries = []

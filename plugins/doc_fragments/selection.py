@@ -42,7 +42,7 @@ options:
     choices: [normal, enterprise]
   max_workers:
     description:
-      - How many groups are read at the same time (1 to 16).
+      - How many groups are read at the same time (1 to 16). Throttled reads are retried with backoff.
     type: int
-    default: 4
+    default: 8
 """

@@ -15,11 +15,13 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import collections
 import importlib
+import importlib.util
 import ipaddress
 import json
 import os
 import random
 import re
+import sys
 import threading
 import time
 import traceback
@@ -36,26 +38,70 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials im
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, is_already_done
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import DEFAULT_BASE_DELAY, backoff_delays
 
-try:
-    from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
-    from aliyunsdkcore.auth import credentials as sdk_credentials
-    from aliyunsdkcore.auth.signers.ecs_ram_role_signer import EcsRamRoleSigner
-    from aliyunsdkcore.auth.signers.ram_role_arn_signer import RamRoleArnSigner
-    from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
-    from aliyunsdkcore.client import AcsClient
-    from aliyunsdkcore.request import RpcRequest
-    from aliyunsdkecs.endpoint import endpoint_data as ecs_endpoint_data
+# The SDK is imported by load_sdk() when the first client is built, not with this file: argument validation and
+# check-mode failures need none of its ~240 modules. HAS_SDK is None until then.
+HAS_SDK = None
+SDK_IMPORT_ERROR = None
+# The SDK module that imports ``cryptography`` (RSA key-pair signing). AcsClient imports it through its signer
+# factory, although HMAC signing never uses it: load_sdk() registers it lazily so it runs on first use only.
+_RSA_SIGNING_MODULE = "aliyunsdkcore.auth.algorithm.sha_hmac256"
+
+
+class ClientException(Exception):  # pylint: disable=missing-class-docstring
+    """Replaced by the SDK's class in load_sdk()."""
+
+
+class ServerException(Exception):  # pylint: disable=missing-class-docstring
+    """Replaced by the SDK's class in load_sdk()."""
+
+
+class _Sdk:
+    """The SDK names this file uses, filled by load_sdk()."""
+
+
+sdk = _Sdk()
+
+
+def _import_lazily(name):
+    """Register module ``name`` so that its code runs when one of its attributes is first used."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _dot, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+
+
+def load_sdk():
+    """Import the SDK once; True when it is installed (SDK_IMPORT_ERROR holds the traceback when not)."""
+    global HAS_SDK, SDK_IMPORT_ERROR, ClientException, ServerException  # pylint: disable=global-statement
+    if HAS_SDK is not None:
+        return HAS_SDK
+    try:
+        _import_lazily(_RSA_SIGNING_MODULE)
+        from aliyunsdkcore.acs_exception import exceptions as sdk_exceptions
+        from aliyunsdkcore.auth import credentials as sdk_credentials
+        from aliyunsdkcore.auth.signers.ecs_ram_role_signer import EcsRamRoleSigner
+        from aliyunsdkcore.auth.signers.ram_role_arn_signer import RamRoleArnSigner
+        from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
+        from aliyunsdkcore.client import AcsClient
+        from aliyunsdkcore.request import RpcRequest
+        from aliyunsdkecs.endpoint import endpoint_data as ecs_endpoint_data
+    except ImportError:
+        HAS_SDK = False
+        SDK_IMPORT_ERROR = traceback.format_exc()
+        return False
+    ClientException, ServerException = sdk_exceptions.ClientException, sdk_exceptions.ServerException
+    sdk.credentials, sdk.AcsClient, sdk.RpcRequest, sdk.ecs_endpoint_data = sdk_credentials, AcsClient, RpcRequest, ecs_endpoint_data
+    sdk.EcsRamRoleSigner, sdk.RamRoleArnSigner, sdk.StsTokenSigner = EcsRamRoleSigner, RamRoleArnSigner, StsTokenSigner
     HAS_SDK = True
-    SDK_IMPORT_ERROR = None
-except ImportError:
-    HAS_SDK = False
-    SDK_IMPORT_ERROR = traceback.format_exc()
+    return True
 
-    class ClientException(Exception):  # pylint: disable=missing-class-docstring
-        pass
-
-    class ServerException(Exception):  # pylint: disable=missing-class-docstring
-        pass
 
 SDK_PACKAGES = "aliyun-python-sdk-core and aliyun-python-sdk-ecs"
 ECS_API_VERSION = "2014-05-26"
@@ -263,9 +309,9 @@ def new_sdk_request(action):
     if request_class is not None:
         request = request_class()
     else:
-        request = RpcRequest("Ecs", ECS_API_VERSION, action, "ecs")
-        request.endpoint_map = ecs_endpoint_data.getEndpointMap()
-        request.endpoint_regional = ecs_endpoint_data.getEndpointRegional()
+        request = sdk.RpcRequest("Ecs", ECS_API_VERSION, action, "ecs")
+        request.endpoint_map = sdk.ecs_endpoint_data.getEndpointMap()
+        request.endpoint_regional = sdk.ecs_endpoint_data.getEndpointRegional()
     request.set_method("POST")
     request.set_accept_format("JSON")
     return request
@@ -273,6 +319,10 @@ def new_sdk_request(action):
 
 def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_timeout=5, read_timeout=10, ca_bundle=None):
     """An AcsClient for the resolved credentials, with the SDK's own retries off (call() retries)."""
+    if not load_sdk():
+        raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
+    AcsClient = sdk.AcsClient  # pylint: disable=invalid-name
+    sdk_credentials = sdk.credentials
     options = dict(
         region_id=credentials.region,
         auto_retry=False,
@@ -307,13 +357,13 @@ def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_ti
 
 def _signer_for(credential, credentials, client):
     if credentials.mode == MODE_STS_TOKEN:
-        return StsTokenSigner(credential)
+        return sdk.StsTokenSigner(credential)
     if credentials.mode == MODE_RAM_ROLE_ARN:
-        signer = RamRoleArnSigner(credential, client._implementation_of_do_action)  # pylint: disable=protected-access
+        signer = sdk.RamRoleArnSigner(credential, client._implementation_of_do_action)  # pylint: disable=protected-access
         # The SDK asks STS for a fixed 3600 s session; this instance attribute carries the configured length.
         signer._SESSION_PERIOD = credentials.session_expiration  # pylint: disable=protected-access
         return signer
-    return EcsRamRoleSigner(credential)
+    return sdk.EcsRamRoleSigner(credential)
 
 
 def _option(params, name):
@@ -395,7 +445,7 @@ class EcsClient:
         retry_timeout = _check_number(params, "retry_timeout", 0)
         connect_timeout = _check_number(params, "connect_timeout", 0, allow_equal=False)
         read_timeout = _check_number(params, "read_timeout", 0, allow_equal=False)
-        if not HAS_SDK:
+        if not load_sdk():
             raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
         acs_client = build_acs_client(credentials, endpoint, _option(params, "validate_certs"), connect_timeout, read_timeout,
                                       ca_bundle=ca_bundle)
@@ -437,7 +487,8 @@ class EcsClient:
         return EcsApiError(action, code, message, request_id=request_id, http_status=http_status,
                            retryable=retryable, secrets=self._secrets)
 
-    def _send(self, action, query):
+    def sdk_request(self, action, query):
+        """The SDK request object that sends ``query`` (flat strings) to this client's endpoint."""
         request = self._request_factory(action)
         if self.endpoint is not None:
             request.set_endpoint(self.endpoint.host)
@@ -446,9 +497,13 @@ class EcsClient:
             request.set_protocol_type("https")
         for key, value in query.items():
             request.add_query_param(key, value)
+        return request
 
+    def _send(self, action, query):
+        request = self.sdk_request(action, query)
         with self._lock:
             self.calls_made += 1
+        load_sdk()  # the SDK's exception classes, for an acs_client built elsewhere (tests)
         try:
             body = self.acs_client.do_action_with_exception(request)
         except ServerException as exc:

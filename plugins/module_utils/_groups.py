@@ -14,7 +14,6 @@ __metaclass__ = type
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import GROUP_ID_PATTERN
 

@@ -18,13 +18,8 @@ import copy
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import (
-    AUTH_ARGUMENT_SPEC,
-    HAS_SDK,
-    SDK_IMPORT_ERROR,
-    SDK_PACKAGES,
-    EcsClient,
-)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import AUTH_ARGUMENT_SPEC, SDK_PACKAGES, EcsClient
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import option_type_problems
 
@@ -65,8 +60,11 @@ class AlicloudModule:
 
     @property
     def client(self):
-        """The EcsClient, built on first use so that argument validation happens before any connection."""
+        """The EcsClient, built on first use so that argument validation happens before any connection, and before
+        the SDK is imported: a run that fails validation or plans nothing to call never loads it."""
         if self._client is None:
+            if not _client.load_sdk():
+                self.module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=_client.SDK_IMPORT_ERROR)
             try:
                 self._client = self._build_client()
             except ConfigurationError as error:
@@ -142,8 +140,6 @@ class AlicloudModule:
         if problems:
             AnsibleModule(**cls._permissive_spec(spec)).fail_json(msg="; ".join(problems), problems=problems, changed=False)
         module = AnsibleModule(**spec)
-        if not HAS_SDK:
-            module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=SDK_IMPORT_ERROR)
         instance = cls(module)
         instance.execute()
         module.exit_json(**instance.get_result())

@@ -60,6 +60,15 @@ def syntax_context():
     return RuleContext(resolve_group=lambda ref: ref)
 
 
+def parsed_once(declared_rules, context):
+    """Whether parsing under ``context`` gives exactly what syntax_context() gave, so the first parse can be kept:
+    a normal VPC group (the syntax context's defaults) and no group peer (names, self-reference and owners need the
+    group). Most rule sets are CIDR rules of VPC groups; parsing them twice would double the module's own work."""
+    if not context.is_vpc or context.group_type != "normal":
+        return False
+    return not any(isinstance(declared, dict) and declared.get("group") for declared in declared_rules)
+
+
 def resolver(groups, where):
     """``resolve(ref) -> group id`` over ``groups`` (raw DescribeSecurityGroups items): an id first, then an exact
     name that must be unique. Raises LookupError naming the candidates."""

@@ -21,6 +21,7 @@ import ipaddress
 import json
 import re
 from collections import namedtuple
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
@@ -75,6 +76,45 @@ RULE_OPTIONS = {
     "nic_type": {"type": "str", "choices": list(NIC_TYPES)},
     "description": {"type": "str"},
 }
+
+# The options of a rule that Ansible's list type would split and stringify ("22,443" -> ["22", "443"]).
+_LIST_OPTIONS = tuple(name for name, option in RULE_OPTIONS.items() if option["type"] == "list")
+_STR_OPTIONS = tuple(name for name, option in RULE_OPTIONS.items() if option["type"] == "str")
+
+
+def _list_option(value):
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",")]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, (list, tuple)):
+        return [str(item) if isinstance(item, (int, float)) and not isinstance(item, bool) else item for item in value]
+    return value
+
+
+def declared_rules(raw_rules):
+    """The ``rules`` option as written -> the dicts parse_rules() reads: unset (None) fields dropped, ``ports`` and
+    ``cidr`` made lists of strings and numbers in string fields made strings, as Ansible's types would.
+
+    sg_rule declares ``rules`` without sub-options so that Ansible does not validate each element a second time:
+    parse_rules() checks every field (unknown keys, choices, ranges) and names the rule in its message.
+    """
+    result = []
+    for raw in raw_rules or []:
+        if not isinstance(raw, dict):
+            result.append(raw)
+            continue
+        rule = dict((key, value) for key, value in raw.items() if value is not None)
+        for name in _LIST_OPTIONS:
+            if name in rule:
+                rule[name] = _list_option(rule[name])
+        for name in _STR_OPTIONS:
+            value = rule.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                rule[name] = str(value)
+        result.append(rule)
+    return result
+
 
 _ALLOWED = {
     "keys": ", ".join(sorted(RULE_OPTIONS)),
@@ -197,7 +237,13 @@ def parse_cidr(value):
     """``(network text, version, had host bits)``; a bare address is a /32 or /128. ValueError when malformed."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("not an address or CIDR block")
-    text = value.strip()
+    return _parse_cidr_text(value.strip())
+
+
+# ipaddress is slow and a run parses the same texts several times (both passes over the declared rules, and the
+# rules read from the API); a ValueError is not cached, so a bad CIDR is re-parsed, which is fine.
+@lru_cache(maxsize=4096)
+def _parse_cidr_text(text):
     network = ipaddress.ip_network(text, strict=False)
     had_host_bits = ipaddress.ip_address(text.split("/")[0]) != network.network_address
     return network.compressed, network.version, had_host_bits
@@ -274,15 +320,26 @@ def _summarise_raw(raw):
     return summary if len(summary) <= 80 else summary[:77] + "..."
 
 
+def _rule_label(index, raw, prefix="rules"):
+    return "%s[%d] (%s)" % (prefix, index, _summarise_raw(raw))
+
+
 class _RuleProblems:
     """Collects the problems of one declared rule, each naming the rule, the field, the value and what is allowed."""
 
-    def __init__(self, label, sink, field_names=None):
-        self.label = label
+    def __init__(self, index, raw, sink, prefix="rules", field_names=None):
+        self.index = index
+        self.raw = raw
+        self.prefix = prefix
         self.sink = sink
         self.count = 0
         # Roles name a field by the role variable it came from (ports -> tier_access_ports).
         self.field_names = field_names or {}
+
+    @property
+    def label(self):
+        # Built only for a message: most rules have none, and summarising every rule costs as much as parsing it.
+        return _rule_label(self.index, self.raw, self.prefix)
 
     def add(self, field_name, value, reason, allowed):
         self.count += 1
@@ -515,22 +572,23 @@ def parse_rules(raw_rules, context, label="rules", field_names=None):
     if context.group_type not in GROUP_TYPES:
         raise RuleError(["security group type %s is not supported; allowed: %s" % (json.dumps(context.group_type), ", ".join(GROUP_TYPES))])
     for index, raw in enumerate(raw_rules or []):
-        rule_label = "%s[%d] (%s)" % (label, index, _summarise_raw(raw))
         if not isinstance(raw, dict):
-            problems.append("%s: is not a dictionary; allowed: a dictionary of the options %s" % (rule_label, _ALLOWED["keys"]))
+            problems.append("%s: is not a dictionary; allowed: a dictionary of the options %s"
+                            % (_rule_label(index, raw, label), _ALLOWED["keys"]))
             continue
-        for rule in _parse_one(raw, context, _RuleProblems(rule_label, problems, field_names), warnings):
+        for rule in _parse_one(raw, context, _RuleProblems(index, raw, problems, label, field_names), warnings):
             if rule not in seen:
-                seen[rule] = (rule_label, len(rules))
+                seen[rule] = (index, raw, len(rules))
                 rules.append(rule)
                 continue
-            first_label, position = seen[rule]
+            first_index, first_raw, position = seen[rule]
             kept = rules[position]
             if kept.description is None:
                 rules[position] = replace(kept, description=rule.description)
             elif rule.description is not None and rule.description != kept.description:
                 problems.append("%s and %s both declare %s with different descriptions %s and %s; allowed: one description per rule"
-                                % (first_label, rule_label, render_rule(rule, with_description=False),
+                                % (_rule_label(first_index, first_raw, label), _rule_label(index, raw, label),
+                                   render_rule(rule, with_description=False),
                                    json.dumps(kept.description), json.dumps(rule.description)))
     if problems:
         raise RuleError(problems)

@@ -28,7 +28,8 @@ SELECTION_ARGUMENT_SPEC = dict(
     tags=dict(type="dict"),
     network_type=dict(type="str", choices=["vpc", "classic"]),
     security_group_type=dict(type="str", choices=["normal", "enterprise"]),
-    max_workers=dict(type="int", default=4),
+    # Reads are latency-bound (tens of ms each on the real cloud): 8 in flight read 1000 groups in about 7 s at 50 ms.
+    max_workers=dict(type="int", default=8),
 )
 
 

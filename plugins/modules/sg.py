@@ -19,6 +19,14 @@ description:
   - A delete is refused, before any change, while instances or network interfaces are members of the group or
     other groups' rules reference it; the failure lists them.
   - Every argument is validated before the first API call.
+  - "API calls: finding the group is one DescribeSecurityGroups call. Creating adds CreateSecurityGroup (the tags
+    travel with it) and ModifySecurityGroupPolicy only when O(inner_access_policy) differs from the type's default:
+    1 read and 1 or 2 writes. An existing group is read once more (DescribeSecurityGroupAttribute, for its inner
+    access policy), then only the writes of the plan are made: a no-op is 2 reads. Nothing is read back after the
+    writes: RV(security_group) is the plan's result, the same as check mode predicts, and
+    RV(security_group.creation_time) of a group this run creates is null."
+  - "A delete is 1 read and DeleteSecurityGroup. Only when the API refuses it (members, references) are the
+    members and references read (3 reads) to list them; check mode reads them instead of deleting."
   - Rules are managed by M(cloudwall.alicloud.sg_rule), membership by M(cloudwall.alicloud.sg_membership).
 author:
   - cloudwall maintainers (@cloudwall)
@@ -154,7 +162,7 @@ security_group:
       returned: success
       sample: rg-acfmxazb4ph6aiy
     creation_time:
-      description: When the group was created (ISO 8601, UTC); null for a group that would be created.
+      description: When the group was created (ISO 8601, UTC); null for a group this run creates or would create.
       type: str
       returned: success
       sample: "2026-08-31T03:12:29Z"
@@ -200,6 +208,7 @@ diff:
       sample: {"security_group_name": "web-tier", "tags": {"tier": "web"}}
 """
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GroupLookupError,
     ambiguous_name_error,
@@ -230,6 +239,10 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation imp
     validate_group_description,
     validate_group_name,
 )
+
+
+# The API's refusal to delete a group that has members or that other groups' rules reference.
+DEPENDENCY_CODES = frozenset(("DependencyViolation",))
 
 
 class SecurityGroupModule(AlicloudModule):
@@ -321,7 +334,8 @@ class SecurityGroupModule(AlicloudModule):
         group_type = params["security_group_type"] or "normal"
         if params["inner_access_policy"] and params["inner_access_policy"] != default_policy(group_type):
             modify_inner_access_policy(self.client, group_id, params["inner_access_policy"])
-        self.result_value = self.reread(group_id)
+        # Not read back (two calls): the group is what was asked for; only its creation time is unknown.
+        self.result_value = dict(predicted, security_group_id=group_id)
         self.diff["after"] = self.result_value
 
     def update(self, current, raw):
@@ -347,14 +361,8 @@ class SecurityGroupModule(AlicloudModule):
             untag_groups(self.client, {group_id: changes["tags_remove"]})
         if "tags_set" in changes:
             tag_groups(self.client, {group_id: changes["tags_set"]})
-        self.result_value = self.reread(group_id)
-        self.diff["after"] = self.result_value
-
-    def reread(self, group_id):
-        raw = get_group(self.client, group_id)
-        if raw is None:
-            self.fail("security group %s disappeared while it was being changed" % group_id)
-        return self.read_snake(raw)
+        # Not read back: every write succeeded, so the group is the plan's ``after``, as check mode predicts.
+        self.result_value = after
 
     def ensure_absent(self, raw):
         if raw is None:
@@ -362,6 +370,22 @@ class SecurityGroupModule(AlicloudModule):
         refuse_service_managed(raw, "its deletion")
         group_id = raw["SecurityGroupId"]
         before = snake_group(raw)
+        if self.check_mode:
+            self.refuse_delete(group_id, before)
+        else:
+            # The API refuses, changing nothing, to delete a group that has members or is referenced: try first, and
+            # read members and references (three calls) only to explain a refusal.
+            try:
+                delete_group(self.client, group_id)
+            except EcsApiError as error:
+                if error.code in DEPENDENCY_CODES:
+                    self.refuse_delete(group_id, before)
+                raise
+        self.changed = True
+        self.diff = {"before": before, "after": {}}
+
+    def refuse_delete(self, group_id, before):
+        """Fail listing what keeps the group alive: members and referencing groups; return when there are none."""
         members = describe_members(self.client, group_id)
         instance_ids, eni_ids = blocking_members(members)
         referencing = [ref for ref in describe_references(self.client, [group_id]).get(group_id, []) if ref != group_id]
@@ -377,10 +401,6 @@ class SecurityGroupModule(AlicloudModule):
             self.fail("security group %s (%s) cannot be deleted: %s"
                       % (group_id, before["security_group_name"], "; ".join(reasons)),
                       security_group=before, instances=instance_ids, network_interfaces=eni_ids, referencing_security_groups=referencing)
-        self.changed = True
-        self.diff = {"before": before, "after": {}}
-        if not self.check_mode:
-            delete_group(self.client, group_id)
 
 
 def main():

@@ -16,6 +16,10 @@ description:
   - Optionally reads each group's rules (ingress and egress; both NIC types of classic groups), its member
     instances and network interfaces, and the groups whose rules reference it.
   - Groups are read concurrently, at most O(max_workers) requests at a time.
+  - "API calls: DescribeSecurityGroups (100 groups per page); with O(include_rules) one DescribeSecurityGroupAttribute
+    per group (two for a classic group, one per NIC type; 1000 rules per page); with O(include_members) one
+    DescribeInstances and one DescribeNetworkInterfaces per group (100 per page); with O(include_references) one
+    DescribeSecurityGroupReferences per 10 groups. Calls grow linearly with the groups."
 author:
   - cloudwall maintainers (@cloudwall)
 options:
@@ -36,9 +40,10 @@ options:
     default: false
   max_workers:
     description:
-      - How many groups are read at the same time when rules or members are included.
+      - How many groups are read at the same time when rules or members are included (1 to 16). Throttled reads
+        are retried with backoff.
     type: int
-    default: 4
+    default: 8
 extends_documentation_fragment:
   - cloudwall.alicloud.selection
   - cloudwall.alicloud.auth

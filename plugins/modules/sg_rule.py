@@ -432,6 +432,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
     needs_group_type,
+    parsed_once,
     peer_group_refs,
     plan_calls,
     resolver,
@@ -440,8 +441,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls imp
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     DEFAULT_RULE_QUOTA,
-    RULE_OPTIONS,
     RuleContext,
+    declared_rules,
     parse_rules,
     plan_rules,
     rule_to_result,
@@ -464,7 +465,8 @@ class SecurityGroupRuleModule(AlicloudModule):
         spec["argument_spec"].update(
             security_group=dict(type="str", required=True, aliases=["security_group_id"]),
             vpc_id=dict(type="str"),
-            rules=dict(type="list", elements="dict", options=RULE_OPTIONS, default=[]),
+            # No sub-options: parse_rules() validates every field of every rule (documented under rules), once.
+            rules=dict(type="list", elements="dict", default=[]),
             purge_rules=dict(type="bool", default=False),
             purge_rules_egress=dict(type="bool", default=False),
             state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -477,8 +479,7 @@ class SecurityGroupRuleModule(AlicloudModule):
         self.result_value = []
         self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
         self.group_item = None
-        self.declared_rules = [dict((key, value) for key, value in raw.items() if value is not None)
-                               for raw in (self.params.get("rules") or [])]
+        self.declared_rules = declared_rules(self.params.get("rules"))
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -534,12 +535,13 @@ class SecurityGroupRuleModule(AlicloudModule):
         params = self.params
         # Problems that hold whatever the group is fail here, before the first call.
         validate_rule_quota(params["rule_quota"])
-        parse_rules(self.declared_rules, syntax_context())
+        parsed = parse_rules(self.declared_rules, syntax_context())
 
         group_id, group, attributes, permissions = self.read_group()
         self.extra_results["security_group_id"] = group_id
         context, group_names = self.rule_context(group_id, group, attributes)
-        parsed = parse_rules(self.declared_rules, context)
+        if not parsed_once(self.declared_rules, context):
+            parsed = parse_rules(self.declared_rules, context)
         current = rules_from_permissions(permissions, context.is_vpc)
         plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
                           purge_egress=params["purge_rules_egress"], state=params["state"],

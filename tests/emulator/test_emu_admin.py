@@ -14,7 +14,7 @@ from aliyunsdkecs.request.v20140526.DescribeRegionsRequest import DescribeRegion
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import DescribeSecurityGroupsRequest
 from aliyunsdkecs.request.v20140526.ListTagResourcesRequest import ListTagResourcesRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_ACCESS_KEY_SECRET,
     DEMO_SG_VPC,
     DEMO_VPC,

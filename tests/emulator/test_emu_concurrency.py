@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aliyunsdkecs.request.v20140526.CreateSecurityGroupRequest import CreateSecurityGroupRequest
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import DescribeSecurityGroupsRequest
 
-from tests.lib.emulator_harness import DEMO_VPC, EcsApi, World, tcp_rule
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import DEMO_VPC, EcsApi, World, tcp_rule
 
 THREADS = 8
 

@@ -31,7 +31,7 @@ from aliyunsdkecs.request.v20140526.RevokeSecurityGroupRequest import RevokeSecu
 from aliyunsdkecs.request.v20140526.TagResourcesRequest import TagResourcesRequest
 from aliyunsdkecs.request.v20140526.UntagResourcesRequest import UntagResourcesRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_CLASSIC_INSTANCE,
     DEMO_ENI_FREE,
     DEMO_SG_CLASSIC,
@@ -135,7 +135,11 @@ CASES = [
 ] + [
     case("group-not-found-" + request.__name__, request, _missing_group_params(request), 404,
          "InvalidSecurityGroupId.NotFound", message="The specified SecurityGroupId does not exist.")
-    for request in MISSING_SG_ACTIONS
+    for request in MISSING_SG_ACTIONS if request is not DeleteSecurityGroupRequest
+] + [
+    # Today's code of DeleteSecurityGroup for a missing group (API reference, DeleteSecurityGroup error table).
+    case("delete-group-not-found", DeleteSecurityGroupRequest, _missing_group_params(DeleteSecurityGroupRequest), 404,
+         "InvalidSecurityGroup.NotFound"),
 ] + [
     # CreateSecurityGroup / ModifySecurityGroupAttribute
     case("name-too-short", CreateSecurityGroupRequest, lambda w: {"SecurityGroupName": "a"}, 400,
@@ -262,12 +266,14 @@ CASES = [
          rules_for(W.SG_WEB, {"IpProtocol": "tcp", "PortRange": "22/22", "SourcePrefixListId": W.MISSING_PREFIX_LIST}),
          404, "InvalidPrefixListId.NotFound"),
     # Revoke
+    # An unknown rule id: 400 InvalidParam.SecurityGroupRuleId since 2024-07-08 (API reference, RevokeSecurityGroup
+    # and RevokeSecurityGroupEgress error tables); 404 InvalidSecurityGroupRuleId.NotFound before.
     case("revoke-rule-id-not-found", RevokeSecurityGroupRequest,
-         lambda w: {"SecurityGroupId": W.SG_WEB, "SecurityGroupRuleIds": [W.MISSING_RULE]}, 404,
-         "InvalidSecurityGroupRuleId.NotFound"),
+         lambda w: {"SecurityGroupId": W.SG_WEB, "SecurityGroupRuleIds": [W.MISSING_RULE]}, 400,
+         "InvalidParam.SecurityGroupRuleId"),
     case("revoke-egress-rule-id-not-found", RevokeSecurityGroupEgressRequest,
-         lambda w: {"SecurityGroupId": W.SG_WEB, "SecurityGroupRuleIds": [W.MISSING_RULE]}, 404,
-         "InvalidSecurityGroupRuleId.NotFound"),
+         lambda w: {"SecurityGroupId": W.SG_WEB, "SecurityGroupRuleIds": [W.MISSING_RULE]}, 400,
+         "InvalidParam.SecurityGroupRuleId"),
     case("revoke-permission-matches-nothing", RevokeSecurityGroupRequest, rules_for(W.SG_WEB, tcp_rule(8080)), 400,
          "InvalidSecurityGroupRule.RuleNotExist", prepare=_authorize_web_22),
     case("revoke-ingress-rule-as-egress", RevokeSecurityGroupEgressRequest,

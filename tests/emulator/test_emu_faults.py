@@ -12,7 +12,7 @@ from aliyunsdkecs.request.v20140526.AuthorizeSecurityGroupRequest import Authori
 from aliyunsdkecs.request.v20140526.DescribeRegionsRequest import DescribeRegionsRequest
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import DescribeSecurityGroupsRequest
 
-from tests.lib.emulator_harness import DEMO_SG_VPC, EcsApi, tcp_rule
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import DEMO_SG_VPC, EcsApi, tcp_rule
 
 THROTTLING_MESSAGE = "Request was denied due to request throttling."
 

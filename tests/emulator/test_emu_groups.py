@@ -19,7 +19,7 @@ from aliyunsdkecs.request.v20140526.LeaveSecurityGroupRequest import LeaveSecuri
 from aliyunsdkecs.request.v20140526.ModifySecurityGroupAttributeRequest import ModifySecurityGroupAttributeRequest
 from aliyunsdkecs.request.v20140526.ModifySecurityGroupPolicyRequest import ModifySecurityGroupPolicyRequest
 
-from tests.lib.emulator_harness import DEMO_SG_CLASSIC, DEMO_SG_VPC, DEMO_VPC, DEMO_WEB1, World, tcp_rule
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import DEMO_SG_CLASSIC, DEMO_SG_VPC, DEMO_VPC, DEMO_WEB1, World, tcp_rule
 
 GROUP_ID = re.compile(r"^sg-[a-z0-9]{20}$")
 REQUEST_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")

@@ -17,7 +17,7 @@ from aliyunsdkecs.request.v20140526.ModifyNetworkInterfaceAttributeRequest impor
     ModifyNetworkInterfaceAttributeRequest,
 )
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_CLASSIC_INSTANCE,
     DEMO_ENI_FREE,
     DEMO_ENI_WEB1,

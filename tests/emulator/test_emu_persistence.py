@@ -12,7 +12,7 @@ from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import Describ
 from aliyunsdkecs.request.v20140526.JoinSecurityGroupRequest import JoinSecurityGroupRequest
 from aliyunsdkecs.request.v20140526.TagResourcesRequest import TagResourcesRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     DEMO_REGION,

@@ -15,7 +15,9 @@ from aliyunsdkecs.request.v20140526.ModifySecurityGroupRuleRequest import Modify
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupEgressRequest import RevokeSecurityGroupEgressRequest
 from aliyunsdkecs.request.v20140526.RevokeSecurityGroupRequest import RevokeSecurityGroupRequest
 
-from tests.lib.emulator_harness import DEMO_PREFIX_LIST, DEMO_SG_CLASSIC, DEMO_SG_VPC, PERMISSION_KEYS, World, tcp_rule
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
+    DEMO_PREFIX_LIST, DEMO_SG_CLASSIC, DEMO_SG_VPC, PARTNER_ACCOUNT_ID, PARTNER_ACCOUNT_NAME, PARTNER_GROUP, PERMISSION_KEYS, World, tcp_rule,
+)
 
 RULE_ID = re.compile(r"^sgr-[a-z0-9]{20}$")
 CREATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -99,12 +101,13 @@ class TestPermissionFormat:
         assert (rule["SourceGroupId"], rule["SourceGroupName"], rule["SourceCidrIp"], rule["NicType"]) == (
             DB, "db", "", "intranet")
 
-    def test_source_group_owner_account_is_kept(self, world):
-        # With an owner account the group may belong to another account, so its name is not asserted.
-        world.authorize(WEB, {"IpProtocol": "tcp", "PortRange": "3306/3306", "SourceGroupId": DB,
-                              "SourceGroupOwnerAccount": "1234567890"})
+    def test_source_group_owner_account_is_answered_as_numeric_id(self, world):
+        # Another account's group named by account name reads back with the owner's numeric id (ECS_API.md section 6;
+        # Terraform alicloud provider reads SourceGroupOwnerAccount into source_group_owner_id, PR #10142).
+        world.authorize(WEB, {"IpProtocol": "tcp", "PortRange": "3306/3306", "SourceGroupId": PARTNER_GROUP,
+                              "SourceGroupOwnerAccount": PARTNER_ACCOUNT_NAME})
         rule = only_rule(world, WEB)
-        assert (rule["SourceGroupId"], rule["SourceGroupOwnerAccount"]) == (DB, "1234567890")
+        assert (rule["SourceGroupId"], rule["SourceGroupOwnerAccount"]) == (PARTNER_GROUP, PARTNER_ACCOUNT_ID)
 
     def test_prefix_list_rule_names_the_list(self, world):
         world.authorize(WEB, {"IpProtocol": "tcp", "PortRange": "22/22", "SourcePrefixListId": DEMO_PREFIX_LIST})
@@ -276,7 +279,8 @@ class TestRevoke:
         existing = rule_ids(world, WEB)
         error = world.ecs.error(RevokeSecurityGroupRequest, SecurityGroupId=WEB,
                                 SecurityGroupRuleIds=existing + [World.MISSING_RULE])
-        assert error.get_error_code() == "InvalidSecurityGroupRuleId.NotFound"
+        # Since 2024-07-08 (API reference, RevokeSecurityGroup error table).
+        assert error.get_error_code() == "InvalidParam.SecurityGroupRuleId"
         assert rule_ids(world, WEB) == existing
 
     def test_ids_and_permissions_together_refused(self, world):

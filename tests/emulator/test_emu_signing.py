@@ -14,7 +14,7 @@ from aliyunsdkecs.request.v20140526.CreateSecurityGroupRequest import CreateSecu
 from aliyunsdkecs.request.v20140526.DescribeRegionsRequest import DescribeRegionsRequest
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import DescribeSecurityGroupsRequest
 
-from tests.lib.emulator_harness import (
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     common_params,

@@ -11,7 +11,7 @@ from aliyunsdkecs.request.v20140526.ListTagResourcesRequest import ListTagResour
 from aliyunsdkecs.request.v20140526.TagResourcesRequest import TagResourcesRequest
 from aliyunsdkecs.request.v20140526.UntagResourcesRequest import UntagResourcesRequest
 
-from tests.lib.emulator_harness import World
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import World
 
 WEB = World.SG_WEB
 DB = World.SG_DB

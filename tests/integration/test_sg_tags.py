@@ -26,6 +26,7 @@ def test_add_tags_by_name_then_second_run_changes_nothing(run_tasks, admin, ecs)
     task = tags_task(security_group='default-vpc', vpc_id=DEMO_VPC, tags={'env': 'demo', 'owner': 'platform'})
     run = run_tasks([task, task])
     assert run.rc == 0, run
+    calls = admin.calls(since=mark)
     first, second = run.results
     assert first['changed'] is True and second['changed'] is False
     assert first['added'] == {VPC_GROUP: {'env': 'demo', 'owner': 'platform'}}
@@ -35,6 +36,8 @@ def test_add_tags_by_name_then_second_run_changes_nothing(run_tasks, admin, ecs)
     assert first['security_group_ids'] == [VPC_GROUP]
     assert ecs.tags(VPC_GROUP) == {'env': 'demo', 'owner': 'platform'}
     assert actions(admin.mutating_calls(since=mark)) == ['TagResources']
+    # Exact calls: the lookup answers the tags too; the change is not read back; the no-op is the lookup alone.
+    assert [call['action'] for call in calls] == ['DescribeSecurityGroups', 'TagResources', 'DescribeSecurityGroups']
 
 
 def test_groups_needing_the_same_change_share_one_call(run_tasks, admin, ecs):

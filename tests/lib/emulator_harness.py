@@ -31,7 +31,7 @@ from aliyunsdkecs.request.v20140526.DescribeSecurityGroupAttributeRequest import
 # modules import them from here with the rest of the harness.
 from .emulator_process import (  # noqa: F401  pylint: disable=unused-import
     DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, NO_PROXY_OPENER, REPO_ROOT, AdminClient, AdminError, EmulatorProcess,
-    fixed_id,
+    fixed_id, no_proxy_opener,
 )
 
 DEMO_ACCESS_KEY_ID = DEMO_ACCESS_KEY
@@ -48,6 +48,15 @@ DEMO_CLASSIC_INSTANCE = "i-democlassic000000001"
 DEMO_ENI_WEB1 = "eni-demoweb0000000000001"
 DEMO_ENI_FREE = "eni-demofree000000000001"
 DEMO_PREFIX_LIST = "pl-demo0000000000000001"
+# The demo seed's two accounts (emulator/README.md): the demo account signs with the demo key pair; the partner
+# account has its own key pair and one group, invisible to the demo account.
+DEMO_ACCOUNT_ID = "1234567890123456"
+DEMO_ACCOUNT_NAME = "cloudwall-demo"
+PARTNER_ACCOUNT_ID = "1111222233334444"
+PARTNER_ACCOUNT_NAME = "cloudwall-partner"
+PARTNER_ACCESS_KEY_ID = "LTAI5tEmuPartnerAccessKey1"
+PARTNER_ACCESS_KEY_SECRET = "EmuPartnerSecretDoNotUseInProd0"
+PARTNER_GROUP = "sg-otheraccount000000001"
 
 # Every key a Permission carries in DescribeSecurityGroupAttribute (ECS_API.md section 3).
 PERMISSION_KEYS = frozenset((
@@ -63,7 +72,7 @@ class EcsApi:
     """The real SDK (AcsClient + aliyunsdkecs request classes) aimed at one emulator."""
 
     def __init__(self, endpoint, access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET,
-                 security_token=None, region=DEMO_REGION, auto_retry=False, timeout=None):
+                 security_token=None, region=DEMO_REGION, auto_retry=False, timeout=None, verify=None):
         self.endpoint = endpoint
         self.host_port = endpoint.split("://", 1)[-1]
         if security_token is None:
@@ -72,7 +81,7 @@ class EcsApi:
             credential = StsTokenCredential(access_key_id, access_key_secret, security_token)
         # Without proxy=None entries the SDK would send loopback traffic to any HTTP(S)_PROXY.
         self.client = AcsClient(credential=credential, region_id=region, auto_retry=auto_retry,
-                                timeout=timeout, pool_size=16, proxy={"http": None, "https": None})
+                                timeout=timeout, pool_size=16, proxy={"http": None, "https": None}, verify=verify)
 
     def build(self, request_class, query=None, **setters):
         """A request with each keyword applied through its SDK setter, `query` added as raw query params."""
@@ -270,3 +279,73 @@ def tcp_rule(port, cidr="10.0.0.0/8", **fields):
     permission = {"IpProtocol": "tcp", "PortRange": "%s/%s" % (port, port), "SourceCidrIp": cidr}
     permission.update(fields)
     return permission
+
+
+# --- Signature v3 (ACS3-HMAC-SHA256) and the Tea SDK -------------------------------------------------------------
+
+def acs3_sign(method, path, query, headers, body, access_key_id, secret):
+    """The Authorization header of a v3 request, written apart from the SDK and the emulator from the "request syntax
+    and signature method V3" page: every given header is signed (lower-case, sorted), the query sorted and encoded."""
+    canonical_query = "&".join("%s=%s" % (percent_encode(k), percent_encode(v)) for k, v in sorted(query.items()))
+    lowered = {name.lower(): str(value).strip() for name, value in headers.items()}
+    names = sorted(lowered)
+    canonical_headers = "".join("%s:%s\n" % (name, lowered[name]) for name in names)
+    payload_hash = hashlib.sha256(body).hexdigest()
+    canonical_request = "\n".join((method, path, canonical_query, canonical_headers, ";".join(names), payload_hash))
+    string_to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical_request.encode()).hexdigest()
+    signature = hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return "ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s" % (access_key_id, ";".join(names), signature)
+
+
+class RawAcs3:
+    """Hand-signed v3 requests, for what the Tea SDK never sends: stale dates, reused nonces, tampered requests."""
+
+    def __init__(self, endpoint, cafile=None):
+        self.endpoint = endpoint.rstrip("/")
+        self.host_port = self.endpoint.split("://", 1)[1]
+        self.opener = no_proxy_opener(cafile)
+
+    def headers(self, action, body=b"", date_offset_seconds=0, nonce=None, security_token=None):
+        headers = {
+            "host": self.host_port, "x-acs-action": action, "x-acs-version": "2014-05-26",
+            "x-acs-date": utc_timestamp(date_offset_seconds), "x-acs-signature-nonce": nonce or uuid.uuid4().hex,
+            "x-acs-content-sha256": hashlib.sha256(body).hexdigest(),
+        }
+        if security_token is not None:
+            headers["x-acs-security-token"] = security_token
+        return headers
+
+    def send(self, query, headers, body=b"", access_key_id=DEMO_ACCESS_KEY_ID, secret=DEMO_ACCESS_KEY_SECRET, tamper=None,
+             authorization=None):
+        """Sign query + headers + body, then apply `tamper(query, headers)` (changes after signing) and send."""
+        query, headers = dict(query), dict(headers)
+        if authorization is None:
+            authorization = acs3_sign("POST", "/", query, headers, body, access_key_id, secret)
+        if tamper:
+            tamper(query, headers)
+        sent = {name: value for name, value in headers.items() if name != "host"}
+        sent["Authorization"] = authorization
+        url = "%s/?%s" % (self.endpoint, urllib.parse.urlencode(query, quote_via=urllib.parse.quote))
+        request = urllib.request.Request(url, data=body or None, method="POST", headers=sent)
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return RawResponse(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return RawResponse(error.code, error.read())
+
+
+def tea_client(endpoint, access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET, security_token=None,
+               region=DEMO_REGION, ca=None):
+    """The modern SDK (alibabacloud_ecs20140526 on alibabacloud_tea_openapi) with its default signature (ACS3-HMAC-SHA256)
+    and retry settings; only where it connects is set. Its default protocol, HTTPS, is kept for an https endpoint."""
+    from alibabacloud_ecs20140526.client import Client  # pylint: disable=import-outside-toplevel
+    from alibabacloud_tea_openapi.models import Config  # pylint: disable=import-outside-toplevel
+
+    scheme, host_port = endpoint.split("://", 1)
+    config = Config(access_key_id=access_key_id, access_key_secret=access_key_secret, security_token=security_token,
+                    endpoint=host_port, region_id=region, ca=ca)
+    if scheme == "http":
+        config.protocol = "http"
+    # Like the classic SDK's proxy={"http": None}: a loopback endpoint is never sent through HTTP(S)_PROXY.
+    config.no_proxy = host_port.rsplit(":", 1)[0]
+    return Client(config)

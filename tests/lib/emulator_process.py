@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -30,9 +31,7 @@ NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 STARTUP_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
-
-# urllib honours HTTP_PROXY even for loopback; the emulator is always local.
-NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+ADMIN_TOKEN_HEADER = "X-Emulator-Admin-Token"
 
 
 def fixed_id(prefix, name):
@@ -45,13 +44,20 @@ def fixed_id(prefix, name):
 class EmulatorProcess:
     """One `python -m emulator` subprocess on a free port with its own state file."""
 
-    def __init__(self, state_path, seed="demo", log_path=None):
+    def __init__(self, state_path, seed="demo", log_path=None, extra_args=(), command=None, env=None):
+        """`extra_args` are more options (--host, --tls, --seed-file, --log-level ...); `command` replaces
+        `python -m emulator` (e.g. an installed cloudwall-ecs-emulator)."""
         self.state_path = state_path
         self.seed = seed
         self.log_path = log_path or state_path + ".log"
+        self.extra_args = list(extra_args)
+        self.command = list(command) if command else [sys.executable, "-m", "emulator"]
+        self.env = env
         self.process = None
         self.endpoint = None
         self.admin = None
+        self.admin_token = None
+        self.ca_cert = None
         self._stdout_lines = queue.Queue()
         self.printed = []  # stdout lines read so far
 
@@ -60,18 +66,23 @@ class EmulatorProcess:
         return self.endpoint.split("://", 1)[1]
 
     def start(self):
-        command = [sys.executable, "-m", "emulator", "--port", "0", "--state", self.state_path]
+        command = self.command + ["--port", "0", "--state", self.state_path]
         if self.seed:
             command += ["--seed", self.seed]
+        command += self.extra_args
         # The emulator is run from the repository root, as a user would; stderr goes to a file so a
         # chatty server can never block on a full pipe.
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+                command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1, env=self.env,
             )
         threading.Thread(target=self._drain_stdout, daemon=True).start()
         self.endpoint = self._wait_for_endpoint()
-        self.admin = AdminClient(self.endpoint)
+        # The optional admin_token and ca_cert lines come before the region line (emulator/README.md).
+        printed = self.banner(keys=("region",))
+        self.admin_token = printed.get("admin_token")
+        self.ca_cert = printed.get("ca_cert")
+        self.admin = AdminClient(self.endpoint, token=self.admin_token, cafile=self.ca_cert)
         self._wait_for_health()
         return self
 
@@ -96,7 +107,7 @@ class EmulatorProcess:
         raise RuntimeError("emulator printed no endpoint line; log:\n%s" % self.log_tail())
 
     def _wait_for_health(self):
-        admin = AdminClient(self.endpoint)
+        admin = self.admin
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         last_error = None
         while time.monotonic() < deadline:
@@ -156,20 +167,40 @@ class AdminError(Exception):
         self.body = body
 
 
-class AdminClient:
-    """The emulator's unsigned JSON admin API under /_emulator/."""
+def no_proxy_opener(cafile=None):
+    """A urllib opener that ignores HTTP(S)_PROXY (the emulator is local) and, for HTTPS, trusts `cafile`."""
+    handlers = [urllib.request.ProxyHandler({})]
+    if cafile:
+        handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=cafile)))
+    return urllib.request.build_opener(*handlers)
 
-    def __init__(self, endpoint):
+
+# urllib honours HTTP_PROXY even for loopback; the emulator is always local.
+NO_PROXY_OPENER = no_proxy_opener()
+
+
+class AdminClient:
+    """The emulator's unsigned JSON admin API under /_emulator/ (with its token when the emulator printed one)."""
+
+    def __init__(self, endpoint, token=None, cafile=None):
         self.endpoint = endpoint.rstrip("/")
+        self.token = token
+        self.opener = no_proxy_opener(cafile)
+
+    def _headers(self):
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers[ADMIN_TOKEN_HEADER] = self.token
+        return headers
 
     def request(self, method, path, body=None, query=None):
         url = "%s/_emulator/%s" % (self.endpoint, path)
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(url, data=data, method=method, headers=self._headers())
         try:
-            with NO_PROXY_OPENER.open(request, timeout=10) as response:
+            with self.opener.open(request, timeout=10) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:
             raise AdminError(error.code, error.read().decode("utf-8", "replace")) from None
@@ -202,8 +233,8 @@ class AdminClient:
 
     def calls_raw(self):
         """The call log exactly as served, for grepping."""
-        request = urllib.request.Request(self.endpoint + "/_emulator/calls", method="GET")
-        with NO_PROXY_OPENER.open(request, timeout=10) as response:
+        request = urllib.request.Request(self.endpoint + "/_emulator/calls", method="GET", headers=self._headers())
+        with self.opener.open(request, timeout=10) as response:
             return response.read()
 
     def mark(self):

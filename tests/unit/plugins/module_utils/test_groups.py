@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _groups as g
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import snake_rule
 
 
 class FakeClient:
@@ -406,7 +407,7 @@ def test_snake_group(raw, attributes, expected):
     ],
 )
 def test_snake_rule(raw, expected):
-    result = g.snake_rule(raw)
+    result = snake_rule(raw)
     for key, value in expected.items():
         assert result[key] == value
 

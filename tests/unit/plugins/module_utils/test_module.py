@@ -11,7 +11,7 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils import _module as module_utils_module
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client as client_module
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import AUTH_ARGUMENT_SPEC, EcsClient
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 
@@ -199,8 +199,9 @@ def test_api_error_fails_with_fields_and_partial_result(exits):
 
 
 def test_missing_sdk_fails_with_missing_required_lib(exits, monkeypatch):
-    monkeypatch.setattr(module_utils_module, "HAS_SDK", False)
-    monkeypatch.setattr(module_utils_module, "SDK_IMPORT_ERROR", "Traceback: No module named aliyunsdkcore")
+    # The SDK is looked for when the first client is built (load_sdk), not when the module starts.
+    monkeypatch.setattr(client_module, "HAS_SDK", False)
+    monkeypatch.setattr(client_module, "SDK_IMPORT_ERROR", "Traceback: No module named aliyunsdkcore")
     outcome = run(dict(AUTH_ARGS, security_group_id="sg-1", description="ok"))
     assert outcome.kind == "fail"
     assert "aliyun-python-sdk-core and aliyun-python-sdk-ecs" in outcome.result["msg"]

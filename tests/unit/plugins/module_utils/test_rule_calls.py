@@ -8,12 +8,14 @@ import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
     needs_group_type,
+    parsed_once,
     peer_group_refs,
     plan_calls,
     resolver,
     rules_after,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RuleContext, parse_rules, plan_rules, rules_from_permissions
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import syntax_context
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.rule_samples import GROUP_ID, VPC, WEB_ID, permission, rule
 
 
@@ -113,3 +115,17 @@ def test_rules_after_apply_the_plan():
     assert [(item["security_group_rule_id"], item["port_range"], item["description"]) for item in after] == [
         ("sgr-443", "443/443", "new"), ("", "53/53", "")]
     assert after[1]["ip_protocol"] == "udp" and after[1]["create_time"] == ""
+
+
+@pytest.mark.parametrize("declared, context, once", [
+    ([rule(protocol="tcp", ports=22, cidr="10.0.0.1/8")], RuleContext(group_id=GROUP_ID), True),
+    ([rule(protocol="tcp", ports=22, cidr="10.0.0.0/8", nic_type="internet")], RuleContext(group_id=GROUP_ID), True),
+    ([rule(protocol="tcp", ports=22, cidr="10.0.0.0/8")], RuleContext(group_id=GROUP_ID, is_vpc=False), False),
+    ([rule(protocol="tcp", ports=22, cidr="10.0.0.0/8")], RuleContext(group_id=GROUP_ID, group_type="enterprise"), False),
+    ([rule(protocol="tcp", ports=22, group=WEB_ID)], RuleContext(group_id=GROUP_ID, resolve_group=lambda ref: ref), False),
+])
+def test_parsed_once_only_when_the_context_changes_nothing(declared, context, once):
+    assert parsed_once(declared, context) is once
+    if once:
+        # The promise: the syntax pass's result is the real pass's result.
+        assert parse_rules(declared, syntax_context()) == parse_rules(declared, context)

@@ -15,6 +15,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     RuleContext,
     RuleError,
     check_port_range,
+    declared_rules,
     parse_rules,
     plan_rules,
     render_rule,
@@ -661,3 +662,27 @@ def test_rule_options_reject_what_ansible_can_check():
     spec = {"rules": {"type": "list", "elements": "dict", "options": RULE_OPTIONS}}
     result = ArgumentSpecValidator(spec).validate({"rules": [{"protocol": "tcp", "direction": "sideways"}]})
     assert any("direction" in message for message in result.error_messages)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# declared_rules: what Ansible's sub-option types did, now that sg_rule declares rules without sub-options
+
+def test_declared_rules_match_what_ansible_validation_gave():
+    raw = [
+        {"protocol": "TCP", "ports": 80, "cidr": "10.0.0.0/8"},
+        {"protocol": "tcp", "ports": "22,443", "cidr": "10.0.0.0/8,::/0", "priority": "5", "description": None},
+        {"direction": "egress", "protocol": "all", "group": "redis"},
+        {"protocol": "udp", "ports": [53, "1000-2000"], "cidr": ["10.1.0.0/16"], "description": 42},
+    ]
+    expected = parse_rules(validate_with_ansible([dict(item) for item in raw]), VPC).rules
+    assert parse_rules(declared_rules(raw), VPC).rules == expected
+
+
+def test_declared_rules_leave_junk_to_parse_rules():
+    declared = declared_rules([{"protocol": "tcp", "ports": True, "cidr": None, "nic_type": "public"}, "not a dict"])
+    assert declared == [{"protocol": "tcp", "ports": True, "nic_type": "public"}, "not a dict"]
+    with pytest.raises(RuleError) as raised:
+        parse_rules(declared, VPC)
+    messages = raised.value.problems
+    assert any(message.startswith("rules[0]") and "nic_type" in message and "public" in message for message in messages)
+    assert any(message.startswith("rules[1]") and "not a dictionary" in message for message in messages)

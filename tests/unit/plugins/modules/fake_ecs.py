@@ -256,8 +256,14 @@ class FakeEcs:
         return {}
 
     def DeleteSecurityGroup(self, params):
-        self._group(params["SecurityGroupId"])
-        del self.groups[params["SecurityGroupId"]]
+        group_id = params["SecurityGroupId"]
+        self._group(group_id)
+        members = [target for target in list(self.instances.values()) + list(self.enis.values()) if group_id in target["groups"]]
+        if members or [other for other in self.references.get(group_id, []) if other != group_id]:
+            # As the API: a group with members or referenced by other groups is not deleted, and nothing changes.
+            raise ServerException("DependencyViolation", "There is still instance(s) in the specified security group.",
+                                  http_status=403, request_id=REQUEST_ID)
+        del self.groups[group_id]
         return {}
 
     def DescribeSecurityGroupReferences(self, params):

@@ -152,6 +152,10 @@ def test_create_sends_tags_with_the_create_and_sets_a_non_default_policy(ecs, ru
     assert (create["Tag.1.Key"], create["Tag.1.Value"], create["VpcId"]) == ("tier", "web", "vpc-1")
     assert result["security_group"]["inner_access_policy"] == "drop"
     assert result["security_group"]["tags"] == {"tier": "web"}
+    # Exact calls: one lookup, then the writes; the new group is not read back, so its creation time is unknown.
+    assert ecs.actions() == ["DescribeSecurityGroups", "CreateSecurityGroup", "ModifySecurityGroupPolicy"]
+    assert result["security_group"]["security_group_id"] in ecs.groups
+    assert result["security_group"]["creation_time"] is None
 
 
 def test_create_with_default_policy_makes_one_write(ecs, run_module):
@@ -179,13 +183,15 @@ def test_unchanged_group_makes_no_write(ecs, run_module):
     add_web(ecs)
     result = run_module("sg", name="web", vpc_id="vpc-1", description="Web tier", tags={"tier": "web"})
     assert result["changed"] is False
-    assert ecs.writes() == []
+    assert ecs.actions() == ["DescribeSecurityGroups", "DescribeSecurityGroupAttribute"]
 
 
 def test_update_removes_tags_before_setting_new_ones(ecs, run_module):
     add_web(ecs)
     result = run_module("sg", security_group_id=GROUP_ID, name="web2", tags={"env": "prod"}, purge_tags=True)
     assert ecs.write_actions() == ["ModifySecurityGroupAttribute", "UntagResources", "TagResources"]
+    # Not read back after the writes: the two reads, then the writes.
+    assert ecs.actions()[:2] == ["DescribeSecurityGroups", "DescribeSecurityGroupAttribute"] and len(ecs.actions()) == 5
     assert result["security_group"]["tags"] == {"env": "prod"}
     assert result["security_group"]["security_group_name"] == "web2"
     assert ecs.tags(GROUP_ID) == {"env": "prod"}
@@ -211,15 +217,18 @@ def test_argument_spec_refuses_an_unknown_choice_before_any_call(ecs, run_failin
     pytest.param("i-1", None, "instances i-1 are members", id="member"),
     pytest.param(None, "sg-other", "rules of groups sg-other reference it", id="referenced"),
 ])
-def test_delete_refused_before_any_write(ecs, run_failing, member, referenced_by, fragment):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_delete_refused_lists_what_keeps_the_group(ecs, run_failing, member, referenced_by, fragment, check_mode):
     add_web(ecs)
     if member:
         ecs.add_instance(member, [GROUP_ID])
     if referenced_by:
         ecs.add_reference(GROUP_ID, referenced_by)
-    result = run_failing("sg", security_group_id=GROUP_ID, state="absent")
+    result = run_failing("sg", check_mode=check_mode, security_group_id=GROUP_ID, state="absent")
     assert fragment in result["msg"]
-    assert ecs.writes() == []
+    assert result["changed"] is False
+    # The real run tries the delete (the API refuses it, changing nothing), then reads why; check mode only reads.
+    assert ecs.write_actions() == ([] if check_mode else ["DeleteSecurityGroup"])
     assert GROUP_ID in ecs.groups
 
 
@@ -231,6 +240,9 @@ def test_delete_unused_group(ecs, run_module, check_mode, writes):
     assert result["changed"] is True
     assert ecs.write_actions() == writes
     assert (GROUP_ID in ecs.groups) is check_mode
+    # Exact calls: one lookup and the delete; check mode reads members and references instead.
+    assert ecs.actions() == (["DescribeSecurityGroups", "DescribeInstances", "DescribeNetworkInterfaces", "DescribeSecurityGroupReferences"]
+                             if check_mode else ["DescribeSecurityGroups", "DeleteSecurityGroup"])
 
 
 def test_delete_of_missing_group_is_a_no_op(ecs, run_module):

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from ansible.module_utils import basic
 
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import RULE_OPTIONS
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_ecs import indexed, indexed_dicts, permission
 
 GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
@@ -90,6 +91,10 @@ def test_documented_options_match_the_argument_spec(ecs, run_rules, monkeypatch)
     own = ("security_group", "vpc_id", "rules", "purge_rules", "purge_rules_egress", "state", "rule_quota")
     module = importlib.import_module("ansible_collections.cloudwall.alicloud.plugins.modules.sg_rule")
     documented = _doc_spec(yaml.safe_load(module.DOCUMENTATION)["options"])
+    # rules has no sub-options in the argument spec (parse_rules validates them, once): its documented sub-options
+    # are RULE_OPTIONS, the fields parse_rules accepts.
+    assert "options" not in seen["rules"]
+    assert documented["rules"].pop("options") == _code_spec(RULE_OPTIONS)
     assert documented == _code_spec(dict((name, option) for name, option in seen.items() if name in own))
 
 

@@ -55,6 +55,8 @@ def test_same_change_on_two_groups_is_one_write(ecs, run_module):
     assert result["added"] == {SG1: {"env": "prod"}, SG2: {"env": "prod"}}
     assert result["removed"] == {SG2: ["old"]}
     assert (ecs.tags(SG1), ecs.tags(SG2)) == ({"env": "prod"}, {"env": "prod"})
+    # Exact calls: the groups and their tags in one read, the two writes, nothing read back.
+    assert ecs.actions() == ["DescribeSecurityGroups", "UntagResources", "TagResources"]
 
 
 def test_check_mode_reports_the_plan_without_writing(ecs, run_module):
@@ -72,6 +74,9 @@ def test_second_run_changes_nothing(ecs, run_module):
     second = run_module("sg_tags", security_group=[SG1], tags={"b": "2"}, purge_tags=True)
     assert (first["changed"], second["changed"]) == (True, False)
     assert ecs.write_actions() == ["UntagResources", "TagResources"]
+    # The no-op is one read: DescribeSecurityGroups answers the tags too.
+    assert ecs.actions()[3:] == ["DescribeSecurityGroups"]
+    assert second["tags"] == {SG1: {"b": "2"}}
 
 
 def test_names_and_duplicate_references_resolve_to_one_group(ecs, run_module):
