@@ -71,8 +71,8 @@ def test_a_rule_the_other_writer_revoked_first_is_no_failure(ecs, run_module):
 
     def other_run(fake, action):
         if action == "AuthorizeSecurityGroup":
-            fake.groups[GROUP_ID]["Permissions"] = [item for item in fake.groups[GROUP_ID]["Permissions"]
-                                                   if item["SecurityGroupRuleId"] != "sgr-old"]
+            held = fake.groups[GROUP_ID]["Permissions"]
+            fake.groups[GROUP_ID]["Permissions"] = [item for item in held if item["SecurityGroupRuleId"] != "sgr-old"]
 
     racing(ecs, other_run)
     result = run_module("sg_rule", security_group=GROUP_ID, rules=declared([443]), purge_rules=True)
