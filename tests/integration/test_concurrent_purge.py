@@ -17,6 +17,8 @@ from tests.lib.emulator_process import fixed_id
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
 GROUP_ID = fixed_id('sg', 'racing')
 ROUNDS = 12
+# sg_info reads the state after each pair with its own key, so the call log shows where each round ends.
+OBSERVER = ('LTAIobserverKey00000003', 'ObserverSecret-14142135623730')
 RACERS = {
     'racer_a': ('LTAIracerAkey0000000001', 'RacerSecretA-31415926535897'),
     'racer_b': ('LTAIracerBkey0000000002', 'RacerSecretB-27182818284590'),
@@ -55,7 +57,8 @@ def build_playbook(runner, path):
                            'ports': '{{ %s[inventory_hostname] }}' % json.dumps(ports)}]},
         })
         tasks.append({'name': 'state after round %d' % round_index, 'run_once': True,
-                      'cloudwall.alicloud.sg_info': {'security_group_ids': [GROUP_ID], 'include_rules': True}})
+                      'cloudwall.alicloud.sg_info': {'security_group_ids': [GROUP_ID], 'include_rules': True,
+                                                     'access_key': OBSERVER[0], 'secret_key': OBSERVER[1]}})
     race_play = {
         'name': 'race', 'hosts': 'racers', 'gather_facts': False,
         'module_defaults': {ACTION_GROUP: {'endpoint': auth['endpoint'], 'region': auth['region'],
@@ -72,12 +75,12 @@ def ports_of(rules, direction):
 
 
 def last_writers(calls):
-    """The access key of the last write before each sg_info read (its DescribeSecurityGroups), round by round."""
+    """The access key of the last write before each sg_info read (the observer's DescribeSecurityGroups), by round."""
     writers, last = [], None
     for call in calls:
         if call['mutating']:
             last = call['params'].get('AccessKeyId')
-        elif call['action'] == 'DescribeSecurityGroups':
+        elif call['action'] == 'DescribeSecurityGroups' and call['params'].get('AccessKeyId') == OBSERVER[0]:
             writers.append(last)
             last = None
     return writers
@@ -86,7 +89,7 @@ def last_writers(calls):
 def test_two_purging_runs_started_together_end_with_the_last_writers_set(runner, admin):
     admin.seed(security_groups=[{'SecurityGroupId': GROUP_ID, 'SecurityGroupName': 'racing', 'VpcId': DEMO_VPC,
                                  'Description': 'Two purging runs at once'}])
-    for key, secret in RACERS.values():
+    for key, secret in list(RACERS.values()) + [OBSERVER]:
         admin.add_credentials(key, secret)
     # Writes wait before they apply, so that both runs read the group before either of them has written.
     admin.faults([{'kind': 'latency', 'rate': 1.0, 'latency_ms': 700,
