@@ -49,7 +49,7 @@ class PlaybookRunner:
         return {key: value for key, value in defaults.items() if value is not None}
 
     def run_playbook(self, playbook_path, check=False, diff=False, env=None, verbosity=0, extra_vars=None,
-                     timeout=600):
+                     timeout=600, inventory='localhost,', forks=None):
         self.counter += 1
         record = os.path.join(self.workdir, 'results-%d.jsonl' % self.counter)
         run_env = dict(os.environ)
@@ -67,7 +67,9 @@ class PlaybookRunner:
         for name in [n for n in run_env if n.startswith(('ALICLOUD_', 'ALIBABA_CLOUD_'))]:
             del run_env[name]
         run_env.update(env or {})
-        command = [os.path.join(self.bin_dir, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', playbook_path]
+        command = [os.path.join(self.bin_dir, 'ansible-playbook'), '-i', inventory, '-c', 'local', playbook_path]
+        if forks:
+            command += ['--forks', str(forks)]
         if check:
             command.append('--check')
         if diff:
