@@ -90,13 +90,30 @@ options:
       - The scheme is HTTPS unless V(http://) is given or the host is a loopback address. Requests to a loopback
         host never go through an HTTP proxy.
       - Environment variable E(ALICLOUD_ECS_ENDPOINT).
+      - Plain V(http://) to a host that is not a loopback address is refused before any connection, unless
+        O(allow_insecure_endpoint=true).
     type: str
+  allow_insecure_endpoint:
+    description:
+      - Allow an O(endpoint) with plain V(http://) to a host that is not a loopback address.
+      - B(Risk:) every request then sends the AccessKeyId, the request signature and any STS token
+        (O(security_token)) unencrypted, so anyone on the network path can read them, replay requests within their
+        validity, and use a leaked STS token. Use it only on a network you trust entirely, never over the Internet.
+      - Plain http to a loopback address (the local emulator) is always allowed.
+    type: bool
+    default: false
   validate_certs:
     description:
       - Whether to verify the TLS certificate of the API endpoint. Only set to V(false) for a private endpoint
-        with a self-signed certificate.
+        with a self-signed certificate; prefer O(ca_bundle).
     type: bool
     default: true
+  ca_bundle:
+    description:
+      - A PEM file of the CA certificates that verify the TLS certificate of the API endpoint, for a private
+        endpoint whose certificate a private CA signed.
+      - Without it, the environment variable E(ALIBABA_CLOUD_CA_BUNDLE) or the system's CA store is used.
+    type: path
   retries:
     description:
       - How many times a failed call is retried after the first attempt, when the failure is temporary

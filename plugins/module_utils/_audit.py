@@ -530,3 +530,10 @@ def members_from_api(instances, network_interfaces, audited_ids):
             continue
         add(item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), "eni", items_at(item, "SecurityGroupIds.SecurityGroupId"))
     return members_by_group, list(members.values())
+
+
+def actionable_findings(findings, service_managed_ids):
+    """``findings`` without those about groups a cloud service manages: ECS refuses every change to such a group,
+    so its owner cannot act on them (findings about instances stay)."""
+    managed = set(service_managed_ids)
+    return [finding for finding in findings if finding.security_group_id not in managed]

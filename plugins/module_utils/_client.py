@@ -129,7 +129,9 @@ AUTH_ARGUMENT_SPEC = dict(
     assume_role_session_expiration=dict(type="int", aliases=["alicloud_assume_role_session_expiration"]),
     ecs_role_name=dict(type="str", aliases=["alicloud_ecs_role_name", "role_name"]),
     endpoint=dict(type="str"),
+    allow_insecure_endpoint=dict(type="bool", default=False),
     validate_certs=dict(type="bool", default=True),
+    ca_bundle=dict(type="path"),
     retries=dict(type="int", default=8),
     retry_max_delay=dict(type="float", default=20.0),
     retry_timeout=dict(type="float", default=120.0),
@@ -260,13 +262,25 @@ def parse_endpoint(value):
         hostname = rest
     if not hostname:
         raise _endpoint_error(value, "no host")
-    if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+    # ASCII digits only: str.isdigit() takes "²", which int() then refuses.
+    if port is not None and (not re.match(r"^[0-9]+$", port) or not 1 <= int(port) <= 65535):
         raise _endpoint_error(value, "port %r is not a number from 1 to 65535" % port)
 
     loopback = _is_loopback(hostname)
     if scheme is None:
         scheme = "http" if loopback else "https"
     return Endpoint(scheme=scheme, host=rest, loopback=loopback)
+
+
+def check_endpoint_security(endpoint, source="endpoint", allow_insecure=False):
+    """Refuse plain http to a host that is not loopback: every request carries the AccessKeyId, its signature and
+    any STS token, which would travel unencrypted. Loopback (the emulator) stays allowed; ``allow_insecure`` opts in."""
+    if endpoint is None or endpoint.scheme != "http" or endpoint.loopback or allow_insecure:
+        return
+    raise ConfigurationError(
+        "%s %s://%s uses plain http to a host that is not loopback: the AccessKeyId, the request signatures and any "
+        "STS token would travel unencrypted. Use https:// (or host[:port], which means https), or set "
+        "allow_insecure_endpoint: true to accept that risk" % (source, endpoint.scheme, endpoint.host), option="endpoint")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -308,7 +322,7 @@ def new_sdk_request(action):
     return request
 
 
-def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_timeout=5, read_timeout=10):
+def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_timeout=5, read_timeout=10, ca_bundle=None):
     """An AcsClient for the resolved credentials, with the SDK's own retries off (call() retries)."""
     if not load_sdk():
         raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
@@ -320,8 +334,8 @@ def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_ti
         max_retry_time=0,
         connect_timeout=connect_timeout,
         timeout=read_timeout,
-        # None lets the SDK use ALIBABA_CLOUD_CA_BUNDLE or the default CA store.
-        verify=None if validate_certs else False,
+        # A CA bundle file verifies a private endpoint; None lets the SDK use ALIBABA_CLOUD_CA_BUNDLE or the default CA store.
+        verify=(ca_bundle or None) if validate_certs else False,
     )
     if endpoint is not None and endpoint.loopback:
         # The SDK ignores NO_PROXY: without this a proxy set in the environment would get emulator traffic.
@@ -422,8 +436,15 @@ class EcsClient:
         Raises ConfigurationError naming the option when settings are missing or wrong.
         """
         env = os.environ if env is None else env
-        credentials = resolve_credentials(params, env)
+        # The endpoint first: nothing, not even a credential provider, is contacted before it is found safe.
         endpoint = parse_endpoint(params.get("endpoint") or env.get(ECS_ENDPOINT_ENV))
+        source = "endpoint" if params.get("endpoint") else "%s (environment)" % ECS_ENDPOINT_ENV
+        check_endpoint_security(endpoint, source, _option(params, "allow_insecure_endpoint"))
+        ca_bundle = params.get("ca_bundle")
+        if ca_bundle and not os.path.isfile(ca_bundle):
+            raise ConfigurationError("ca_bundle %s is not a file; allowed: a PEM file of CA certificates" % ca_bundle,
+                                     option="ca_bundle")
+        credentials = resolve_credentials(params, env)
         retries = _check_number(params, "retries", 0)
         retry_max_delay = _check_number(params, "retry_max_delay", 0)
         retry_timeout = _check_number(params, "retry_timeout", 0)
@@ -431,7 +452,8 @@ class EcsClient:
         read_timeout = _check_number(params, "read_timeout", 0, allow_equal=False)
         if not load_sdk():
             raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
-        acs_client = build_acs_client(credentials, endpoint, _option(params, "validate_certs"), connect_timeout, read_timeout)
+        acs_client = build_acs_client(credentials, endpoint, _option(params, "validate_certs"), connect_timeout, read_timeout,
+                                      ca_bundle=ca_bundle)
         return cls(acs_client, credentials.region, endpoint=endpoint, retries=retries, retry_max_delay=retry_max_delay,
                    retry_timeout=retry_timeout, secrets=credentials.secrets(), identity=describe_identity(credentials))
 

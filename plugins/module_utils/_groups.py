@@ -12,10 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import GROUP_ID_PATTERN
 
 RESOURCE_TYPE = "securitygroup"
 
@@ -30,8 +30,8 @@ GROUPS_PAGE_SIZE = 100
 RULES_PAGE_SIZE = 1000
 MEMBERS_PAGE_SIZE = 100
 
-# What a group id looks like; a name may look like one too ("sg-web"), so lookups fall back to the name.
-GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-z]+$")
+# GROUP_ID_PATTERN (imported above) is what a group id looks like; an existing group's name may look like one too
+# ("sg-web", from before such names were refused), so lookups fall back to the name.
 
 
 class GroupLookupError(Exception):
@@ -115,6 +115,25 @@ def describe_candidate(group):
     """How a group is named in error messages: ``name (sg-id, vpc)``."""
     return "%s (%s, %s)" % (group.get("SecurityGroupName"), group.get("SecurityGroupId"),
                             group.get("VpcId") or "classic")
+
+
+def is_service_managed(raw):
+    """Whether a DescribeSecurityGroups item is managed by a cloud service (``ServiceManaged``, a boolean or its text).
+
+    ECS refuses every write to such a group (403 InvalidOperation.ResourceManagedByCloudProduct), so no module plans
+    one and sg_cleanup never selects one."""
+    value = (raw or {}).get("ServiceManaged")
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def refuse_service_managed(raw, change):
+    """Raise ValidationError, before any write, when ``raw`` is a service-managed group; ``change`` says what the
+    run would have done (e.g. "rule changes")."""
+    if is_service_managed(raw):
+        raise ValidationError(
+            "security group %s is managed by a cloud service (ServiceManaged): ECS refuses %s to it "
+            "(InvalidOperation.ResourceManagedByCloudProduct), so nothing was changed; manage it through the service "
+            "that owns it" % (describe_candidate(raw), change))
 
 
 def groups_named(client, name, vpc_id=None):
@@ -373,7 +392,7 @@ def snake_group(raw, attributes=None):
         "inner_access_policy": _lower_or_none(attributes.get("InnerAccessPolicy") or raw.get("InnerAccessPolicy")),
         "resource_group_id": raw.get("ResourceGroupId") or "",
         "creation_time": raw.get("CreationTime"),
-        "service_managed": bool(raw.get("ServiceManaged")),
+        "service_managed": is_service_managed(raw),
         "ecs_count": _int_or_none(raw.get("EcsCount")),
         "rule_count": _int_or_none(raw.get("RuleCount")),
         "group_to_group_rule_count": _int_or_none(raw.get("GroupToGroupRuleCount")),

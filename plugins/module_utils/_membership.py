@@ -39,7 +39,8 @@ REPLACE = "replace"
 
 # ``vpc_id`` is "" for a classic instance or group.
 Target = collections.namedtuple("Target", ["id", "kind", "vpc_id", "status", "group_ids"])
-Group = collections.namedtuple("Group", ["id", "name", "vpc_id", "type"])
+# ``service_managed``: a cloud service owns the group and ECS refuses to change its members.
+Group = collections.namedtuple("Group", ["id", "name", "vpc_id", "type", "service_managed"], defaults=(False,))
 # ``replace``: the whole set is written in one Modify*Attribute call (state exact) instead of joins and leaves.
 Change = collections.namedtuple("Change", ["target_id", "kind", "before", "after", "joins", "leaves", "replace"])
 Plan = collections.namedtuple("Plan", ["changes", "problems"])
@@ -62,8 +63,10 @@ def target_from_network_interface(raw):
 
 def group_from_api(raw):
     """A DescribeSecurityGroups item as a Group."""
+    managed = raw.get("ServiceManaged")
     return Group(id=raw.get("SecurityGroupId"), name=raw.get("SecurityGroupName") or "", vpc_id=raw.get("VpcId") or "",
-                 type=(raw.get("SecurityGroupType") or "normal").lower())
+                 type=(raw.get("SecurityGroupType") or "normal").lower(),
+                 service_managed=managed is True or str(managed).strip().lower() == "true")
 
 
 def target_option(kind):
@@ -122,6 +125,11 @@ def check_change(target, after, groups, max_groups):
         why = _network_problem(target, groups[group_id])
         if why:
             problems.append("security_groups: %s %s" % (name, why))
+    for group_id in [group_id for group_id in after if group_id not in target.group_ids] + \
+            [group_id for group_id in target.group_ids if group_id not in after]:
+        if group_id in groups and groups[group_id].service_managed:
+            problems.append("security_groups: %s would %s group %s, which a cloud service manages (ServiceManaged); "
+                            "ECS refuses to change its members" % (name, "join" if group_id in after else "leave", group_id))
     by_type = collections.OrderedDict()
     for group_id in after:
         if group_id in groups:
@@ -161,16 +169,20 @@ def plan_membership(kind, target_ids, found, wanted, groups, state, max_groups):
 
 
 def change_calls(change):
-    """The API calls of one change as ``(JOIN|LEAVE|REPLACE, value)``, in order: one replace, or every join
-    before any leave.
+    """The API call of one change as ``[(JOIN|LEAVE|REPLACE, value)]``: always at most one call per target.
 
-    Joining first means a target is never without a group, even between two calls.
+    One join or one leave is its own call; anything more (several joins, joins and leaves, state exact) is one
+    replace of the whole set. So a target is either fully changed or not at all: ECS may refuse a join that the
+    planner could not foresee (an account's real group limit, below ``max_groups``), and a refused replace leaves
+    the target as it was instead of half-joined. A target is never without a group, not even between two calls.
     """
     if not (change.joins or change.leaves):
         return []
-    if change.replace:
+    if change.replace or len(change.joins) + len(change.leaves) > 1:
         return [(REPLACE, list(change.after))]
-    return [(JOIN, group_id) for group_id in change.joins] + [(LEAVE, group_id) for group_id in change.leaves]
+    if change.joins:
+        return [(JOIN, change.joins[0])]
+    return [(LEAVE, change.leaves[0])]
 
 
 def membership_after_calls(before, calls):
@@ -237,9 +249,11 @@ class Progress:
         failed = self.failed
         position = len(self.done) + 1
         not_attempted = self.pending[position:]
-        msg = "%s, at %s (change %d of %d). %d target(s) were changed before; %s now has %s; %d target(s) were not attempted." % (
+        state = "was left unchanged (each target changes in one call, fully or not at all) and has" \
+            if self.reached == list(failed.before) else "now has"
+        msg = "%s, at %s (change %d of %d). %d target(s) were changed before; %s %s %s; %d target(s) were not attempted." % (
             error, label(failed.kind, failed.target_id), position, len(self.pending), len(self.done), failed.target_id,
-            ", ".join(self.reached) or "no group", len(not_attempted))
+            state, ", ".join(self.reached) or "no group", len(not_attempted))
         return dict(msg=msg, targets=self.targets(), done=[change.target_id for change in self.done],
                     failed_target=failed.target_id, not_attempted=[change.target_id for change in not_attempted],
                     error=error.to_dict())

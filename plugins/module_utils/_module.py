@@ -15,12 +15,14 @@ __metaclass__ = type  # pylint: disable=invalid-name
 
 import copy
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import AUTH_ARGUMENT_SPEC, SDK_PACKAGES, EcsClient
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError, ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import plannable, planned_group, planned_warning
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import option_type_problems
 
 
 # API answers that mean the credentials themselves were refused.
@@ -135,10 +137,23 @@ class AlicloudModule:
             result["diff"] = self.diff
         return result
 
+    @staticmethod
+    def _permissive_spec(spec):
+        """``spec`` with every option untyped and optional (no_log kept), so a module can start only to refuse."""
+        options = dict((name, dict(type="raw", aliases=option.get("aliases") or [], no_log=bool(option.get("no_log"))))
+                       for name, option in spec["argument_spec"].items())
+        return dict(argument_spec=options, supports_check_mode=True)
+
     @classmethod
     def run_module(cls):
         """Entry point of a module's ``main()``."""
-        module = AnsibleModule(**cls.define_module())
+        spec = cls.define_module()
+        # AnsibleModule turns a list given for a string option into its Python text; the arguments as given are
+        # checked first, so that such a value is refused, naming the option, before any conversion or call.
+        problems = option_type_problems(spec["argument_spec"], basic._load_params())  # pylint: disable=protected-access
+        if problems:
+            AnsibleModule(**cls._permissive_spec(spec)).fail_json(msg="; ".join(problems), problems=problems, changed=False)
+        module = AnsibleModule(**spec)
         instance = cls(module)
         instance.execute()
         module.exit_json(**instance.get_result())

@@ -244,7 +244,9 @@ ParsedRules = namedtuple("ParsedRules", ["rules", "warnings"])
 # Value parsing shared by declared and described rules
 
 # "80", "1/200", "1-200"; signs are matched so that "-1/-1" is reported as out of range, not as malformed.
-_PORT_RANGE_RE = re.compile(r"^\s*([-+]?\d+)\s*(?:[/-]\s*([-+]?\d+)\s*)?$")
+# ASCII digits only: \d and str.isdigit() also take other scripts' digits ("٨٠"), which ECS does not.
+_PORT_RANGE_RE = re.compile(r"^\s*([-+]?[0-9]+)\s*(?:[/-]\s*([-+]?[0-9]+)\s*)?$")
+_ASCII_NUMBER = re.compile(r"^[0-9]+$")
 
 
 def check_port_range(value):
@@ -301,11 +303,20 @@ def _lenient_cidr(value):
 def _parse_priority(value):
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _ASCII_NUMBER.match(value.strip()):
         value = int(value.strip())
     if isinstance(value, int) and MIN_PRIORITY <= value <= MAX_PRIORITY:
         return value
     return None
+
+
+def _described_priority(value):
+    """A described Priority (a JSON number or a string) as an int; the API default 1 when missing or unreadable."""
+    if isinstance(value, bool):
+        return MIN_PRIORITY
+    if isinstance(value, str) and _ASCII_NUMBER.match(value.strip()):
+        return int(value.strip())
+    return value if isinstance(value, int) and value >= MIN_PRIORITY else MIN_PRIORITY
 
 
 def default_nic_type(is_vpc, peer_kind, requested=None):
@@ -357,12 +368,14 @@ def _rule_label(index, raw, option="rules"):
 class _RuleProblems:
     """Collects the problems of one declared rule, each naming the rule, the field, the value and what is allowed."""
 
-    def __init__(self, index, raw, sink, option="rules"):
+    def __init__(self, index, raw, sink, option="rules", field_names=None):
         self.index = index
         self.raw = raw
         self.sink = sink
         self.option = option
         self.count = 0
+        # Roles name a field by the role variable it came from (ports -> tier_access_ports).
+        self.field_names = field_names or {}
 
     @property
     def label(self):
@@ -371,7 +384,8 @@ class _RuleProblems:
 
     def add(self, field_name, value, reason, allowed):
         self.count += 1
-        self.sink.append("%s: %s=%s %s; allowed: %s" % (self.label, field_name, json.dumps(value, default=repr), reason, allowed))
+        self.sink.append("%s: %s=%s %s; allowed: %s" % (self.label, self.field_names.get(field_name, field_name),
+                                                        json.dumps(value, default=repr), reason, allowed))
 
 
 def _parse_choice(raw, problems, field_name, choices, default, allowed, fold):
@@ -539,8 +553,11 @@ def _parse_description(raw, problems):
     value = raw.get("description")
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION_LENGTH:
-        problems.add("description", value, "is too long or not a string", _ALLOWED["description"])
+    if not isinstance(value, str):
+        problems.add("description", value, "is not a string", _ALLOWED["description"])
+        return None
+    if len(value) > MAX_DESCRIPTION_LENGTH:
+        problems.add("description", value, "has %d characters" % len(value), _ALLOWED["description"])
         return None
     if starts_with_url(value):
         problems.add("description", value, "starts with a URL scheme", _ALLOWED["description"])
@@ -646,11 +663,12 @@ def _parse_one(raw, context, problems, warnings):
     ]
 
 
-def parse_rules(raw_rules, context, option="rules"):
+def parse_rules(raw_rules, context, option="rules", field_names=None):
     """Validate and expand declared rules into ``ParsedRules(rules, warnings)``; ``option`` names them in messages.
 
     Raises RuleError listing every problem of every rule. Rules with the same identity collapse to one;
-    declaring them with two different descriptions is a problem.
+    declaring them with two different descriptions is a problem. Messages call the rules ``option[i]`` and a
+    field by ``field_names`` (e.g. a role variable) when given, else by its own name.
     """
     problems = []
     warnings = []
@@ -660,9 +678,10 @@ def parse_rules(raw_rules, context, option="rules"):
         raise RuleError(["security group type %s is not supported; allowed: %s" % (json.dumps(context.group_type), ", ".join(GROUP_TYPES))])
     for index, raw in enumerate(raw_rules or []):
         if not isinstance(raw, dict):
-            problems.append("%s: is not a dictionary; allowed: a dictionary of the options %s" % (_rule_label(index, raw, option), _ALLOWED["keys"]))
+            problems.append("%s: is not a dictionary; allowed: a dictionary of the options %s"
+                            % (_rule_label(index, raw, option), _ALLOWED["keys"]))
             continue
-        for rule in _parse_one(raw, context, _RuleProblems(index, raw, problems, option), warnings):
+        for rule in _parse_one(raw, context, _RuleProblems(index, raw, problems, option, field_names), warnings):
             if rule not in seen:
                 seen[rule] = (index, raw, len(rules))
                 rules.append(rule)
@@ -673,7 +692,8 @@ def parse_rules(raw_rules, context, option="rules"):
                 rules[position] = replace(kept, description=rule.description)
             elif rule.description is not None and rule.description != kept.description:
                 problems.append("%s and %s both declare %s with different descriptions %s and %s; allowed: one description per rule"
-                                % (_rule_label(first_index, first_raw, option), _rule_label(index, raw, option), render_rule(rule, with_description=False),
+                                % (_rule_label(first_index, first_raw, option), _rule_label(index, raw, option),
+                                   render_rule(rule, with_description=False),
                                    json.dumps(kept.description), json.dumps(rule.description)))
     if problems:
         raise RuleError(problems)
@@ -709,7 +729,9 @@ def rule_from_permission(permission, is_vpc, own_account=""):
         owner = ""
     source_port_range = get("SourcePortRange")
     source_port_range = "" if source_port_range in ("", NO_PORTS) else _described_port_range("TCP", source_port_range)
-    priority = _parse_priority(permission.get("Priority"))
+    # Read as given, not clamped to what users may declare: system-made default groups hold priority-110 rules
+    # (ECS_API.md section 6), and reading them as 1 would confuse them with declared priority-1 rules.
+    priority = _described_priority(permission.get("Priority"))
     return Rule(
         direction=direction,
         protocol=protocol,
@@ -720,7 +742,7 @@ def rule_from_permission(permission, is_vpc, own_account=""):
         peer_owner=owner,
         local_cidr=_lenient_cidr(get(local_side + "CidrIp") or get("Ipv6" + local_side + "CidrIp")),
         policy=get("Policy").lower() or "accept",
-        priority=MIN_PRIORITY if priority is None else priority,
+        priority=priority,
         nic_type=default_nic_type(is_vpc, kind, get("NicType").lower()),
         description=get("Description"),
         rule_id=get("SecurityGroupRuleId"),
@@ -905,6 +927,13 @@ class Plan:
             lines = sorted(render_rule(rule, group_names) for rule in rules)
             return "".join(line + "\n" for line in lines)
         return {"before": text(self.before), "after": text(self.after())}
+
+
+def validate_rule_quota(value, arg_name="rule_quota"):
+    """Raise ValidationError unless ``value`` can be a rules-per-group quota (a positive integer)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("%s is %s; allowed: a positive integer, the account's rules-per-group quota (default %d)"
+                              % (arg_name, json.dumps(value, default=repr), DEFAULT_RULE_QUOTA))
 
 
 def _unique_declared(declared):

@@ -17,6 +17,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import describe_groups
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import validate_tags
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import GROUP_ID_PATTERN
 
 MAX_WORKERS_LIMIT = 16
 
@@ -129,6 +130,12 @@ def selection_problems(params):
     chosen, problems = selection(params)
     if not 1 <= params["max_workers"] <= MAX_WORKERS_LIMIT:
         problems.append("max_workers is %d; allowed: 1 to %d" % (params["max_workers"], MAX_WORKERS_LIMIT))
+    # The API filter takes ids only and answers nothing for a name: say so rather than select no group silently.
+    not_ids = [ref for ref in params["security_group_ids"] or [] if not GROUP_ID_PATTERN.match(ref)]
+    if not_ids:
+        problems.append("security_group_ids holds %s, which %s not group ids; allowed: ids (sg- followed by lowercase "
+                        "letters and digits); select a group by name with the name option"
+                        % (", ".join(repr(ref) for ref in not_ids), "is" if len(not_ids) == 1 else "are"))
     try:
         validate_tags(chosen["tags"], "tags")
     except ValidationError as error:

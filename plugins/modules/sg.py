@@ -222,6 +222,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     get_group_attributes,
     groups_named,
     modify_group_attribute,
+    refuse_service_managed,
     modify_inner_access_policy,
     snake_group,
     tag_groups,
@@ -313,7 +314,7 @@ class SecurityGroupModule(AlicloudModule):
         elif raw is None:
             self.create()
         else:
-            self.update(self.read_snake(raw))
+            self.update(self.read_snake(raw), raw)
 
     def create(self):
         params = self.params
@@ -340,7 +341,7 @@ class SecurityGroupModule(AlicloudModule):
         self.result_value = dict(predicted, security_group_id=group_id)
         self.diff["after"] = self.result_value
 
-    def update(self, current):
+    def update(self, current, raw):
         changes = plan_update(current, self.params)
         after = group_after(current, changes)
         check_tag_count(after["tags"], current["security_group_id"])
@@ -348,6 +349,7 @@ class SecurityGroupModule(AlicloudModule):
         self.result_value = current
         if not changes:
             return
+        refuse_service_managed(raw, "changes")
         self.changed = True
         if self.check_mode:
             self.result_value = after
@@ -368,6 +370,7 @@ class SecurityGroupModule(AlicloudModule):
     def ensure_absent(self, raw):
         if raw is None:
             return
+        refuse_service_managed(raw, "its deletion")
         group_id = raw["SecurityGroupId"]
         before = snake_group(raw)
         if self.check_mode:

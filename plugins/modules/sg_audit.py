@@ -201,6 +201,12 @@ summary:
       type: list
       elements: str
       sample: []
+    service_managed_groups:
+      description: Audited groups that a cloud service manages. ECS refuses every change to them, so no finding
+        about them is reported; they still appear in the reachability map.
+      type: list
+      elements: str
+      sample: []
 report_path:
   description: Absolute path of the report written.
   returned: when O(report_path) is set
@@ -218,6 +224,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import (
     DEFAULT_MAX_MEMBERS,
     DEFAULT_SENSITIVE_PORTS,
     FAIL_ON_CHOICES,
+    actionable_findings,
     audit_groups,
     default_settings,
     findings_at_or_above,
@@ -237,6 +244,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     describe_rules,
     describe_scope_members,
     group_label,
+    is_service_managed,
     snake_group,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import rule_from_permission
@@ -368,8 +376,10 @@ class SecurityGroupAuditModule(SelectionModule):
         if not raw_groups:
             self.empty_selection()
         groups, members = self.read(raw_groups) if raw_groups else ([], [])
-        findings = audit_groups(groups, members, self.settings)
+        managed = sorted(raw["SecurityGroupId"] for raw in raw_groups if is_service_managed(raw))
+        findings = actionable_findings(audit_groups(groups, members, self.settings), managed)
         summary = summarize(findings, len(groups), self.settings)
+        summary["service_managed_groups"] = managed
         self.result_value = [finding_to_dict(finding) for finding in findings]
         self.extra_results["summary"] = summary
         if self.params["report_path"]:

@@ -22,16 +22,17 @@ description:
     or C(Stopped), network interfaces C(Available) or C(InUse)); left without any group; in more than
     O(max_groups) groups; a classic instance with a VPC group or a VPC target with a classic group; a group of
     another VPC; normal and enterprise groups mixed. When any check fails, nothing is changed."
-  - "Calls made per state: O(state=present) makes one JoinSecurityGroup per target and group it is not in yet;
-    O(state=absent) makes one LeaveSecurityGroup per target and group it is in; O(state=exact) makes one
-    ModifyInstanceAttribute (C(SecurityGroupIds.N)) or ModifyNetworkInterfaceAttribute (C(SecurityGroupId.N))
-    per target whose set of groups differs, which replaces the whole set at once."
-  - A target is never left without a group, not even between two calls. Joins come before leaves, leaving a
-    target's last group is refused before any call, and O(state=exact) swaps groups in one atomic call.
+  - "Calls made: at most one per target, so that a target is either fully changed or not at all (ECS may refuse a
+    change the checks cannot foresee, such as an account limit below O(max_groups)). A target that joins one
+    group or leaves one group gets one JoinSecurityGroup or LeaveSecurityGroup; a target with any other change
+    (several joins or leaves, or O(state=exact)) gets one ModifyInstanceAttribute (C(SecurityGroupIds.N)) or
+    ModifyNetworkInterfaceAttribute (C(SecurityGroupId.N)), which replaces its whole set at once."
+  - A target is never left without a group, not even between two calls. Leaving a target's last group is refused
+    before any call, and several changes to one target are one atomic call.
   - Being already in a group (O(state=present)) or already out of it (O(state=absent)) is not an error and makes
     no call. A target that needs no change is not checked, whatever its status.
   - Targets are changed one after the other. If a call fails half way, the module fails with the API error and
-    reports which targets were changed, which one failed and how far it got, and which were not attempted.
+    reports which targets were changed, which one failed (left as it was), and which were not attempted.
 author:
   - cloudwall maintainers (@cloudwall)
 options:

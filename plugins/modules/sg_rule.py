@@ -25,10 +25,15 @@ description:
     100 rule ids per RevokeSecurityGroup / RevokeSecurityGroupEgress call. New rules are added before old ones are
     revoked, so traffic that both allow is never cut, unless the rule quota forces revoking first."
   - "API calls: one DescribeSecurityGroupAttribute read (two for a classic group, one per NIC type), one
-    DescribeSecurityGroups more when the group or a peer is given by name (or a drop rule needs the group type),
-    then only the writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
+    DescribeSecurityGroups more when the group or a peer is given by name, a drop rule needs the group type, or
+    the plan writes (a service-managed group refuses every write and only that read tells one), then only the
+    writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
     the plan's result, the same as check mode predicts, and a rule added by this run has an empty
     RV(rules[].security_group_rule_id) until the next run or M(cloudwall.alicloud.sg_info) reads it."
+  - "Concurrent runs: a rule another writer revoked first counts as revoked. A run with O(purge_rules) or
+    O(purge_rules_egress) that wrote anything reads the rules once more after its writes and, when another writer
+    changed them meanwhile, finishes its own plan against what it reads (up to 5 rounds), so the group ends with
+    exactly one declared set: the last run's. That read is the only call such a run adds."
 author:
   - cloudwall maintainers (@cloudwall)
 options:
@@ -518,6 +523,8 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     describe_rules,
     find_group,
     is_planned,
+    get_group,
+    refuse_service_managed,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
@@ -540,7 +547,12 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     rule_to_result,
     rules_from_permissions,
     snake_rule,
+    validate_rule_quota,
 )
+
+
+# Rounds of "read again, finish the plan" a purging run makes after its writes (see finish_after_concurrent_writers).
+MAX_CONVERGENCE_ROUNDS = 5
 
 
 class SecurityGroupRuleModule(AlicloudModule):
@@ -571,6 +583,7 @@ class SecurityGroupRuleModule(AlicloudModule):
                          ("rules_egress", [dict(raw, direction=raw.get("direction") or EGRESS) if isinstance(raw, dict) else raw
                                            for raw in declared_rules(self.params.get("rules_egress"))])]
         self.declared_rules = [raw for _option, raws in self.declared for raw in raws]
+        self.group_item = None
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -617,7 +630,9 @@ class SecurityGroupRuleModule(AlicloudModule):
             known = describe_groups(self.client, ids=[group_id])
         for item in known:
             group_names.setdefault(item["SecurityGroupId"], item.get("SecurityGroupName") or item["SecurityGroupId"])
-        group_type = next((item.get("SecurityGroupType") for item in known if item["SecurityGroupId"] == group_id), None)
+        # The group's own DescribeSecurityGroups item, when one of these reads holds it (for ServiceManaged).
+        self.group_item = next((item for item in known if item["SecurityGroupId"] == group_id), None)
+        group_type = (self.group_item or {}).get("SecurityGroupType")
         where = vpc_id or "the classic network"
 
         def planned_peer(name):
@@ -639,6 +654,7 @@ class SecurityGroupRuleModule(AlicloudModule):
                  if isinstance(raw, dict) and str(raw.get("direction")).strip().lower() != EGRESS]
         if wrong:
             raise RuleError(wrong)
+        validate_rule_quota(params["rule_quota"])
         parsed = parse_declared(self.declared, syntax_context())
 
         group_id, group, attributes, permissions = self.read_group()
@@ -660,6 +676,10 @@ class SecurityGroupRuleModule(AlicloudModule):
         self.result_value = [snake_rule(permission) for permission in permissions]
         if not plan.changed:
             return
+        # Only DescribeSecurityGroups tells a service-managed group, which refuses every write: one read when
+        # the group was given by id and the plan writes.
+        if not is_planned(group_id):
+            refuse_service_managed(self.group_item or get_group(self.client, group_id), "rule changes")
         self.changed = True
         self.result_value = rules_after(plan, permissions)
         self.extra_results["added"] = [rule_to_result(rule) for rules in plan.add.values() for rule in rules]
@@ -668,6 +688,36 @@ class SecurityGroupRuleModule(AlicloudModule):
         if self.check_mode:
             return
         self.apply(plan_calls(plan, group_id, group_names))
+        if params["state"] == "present" and (params["purge_rules"] or params["purge_rules_egress"]):
+            self.finish_after_concurrent_writers(group_id, group_names, context, parsed.rules)
+
+    def finish_after_concurrent_writers(self, group_id, group_names, context, declared):
+        """Read the rules again and finish this run's plan against them, until a read finds nothing to do.
+
+        Two purging runs that read the group before either wrote would otherwise leave the union of their sets
+        (ECS answers an authorize of an existing rule with success, so nothing else tells a run it raced).
+        The last writer always reads after its last write, so the group ends with its declared set.
+        """
+        params = self.params
+        for finishing in range(MAX_CONVERGENCE_ROUNDS + 1):
+            permissions = describe_rules(self.client, group_id)[1]
+            plan = plan_rules(declared, rules_from_permissions(permissions, context.is_vpc),
+                              purge_ingress=params["purge_rules"], purge_egress=params["purge_rules_egress"],
+                              state="present", rule_quota=params["rule_quota"])
+            if not plan.changed:
+                return
+            if finishing == MAX_CONVERGENCE_ROUNDS:
+                break
+            permission_by_id = dict((permission.get("SecurityGroupRuleId"), permission) for permission in permissions)
+            self.extra_results["removed"].extend(snake_rule(permission_by_id[rule.rule_id])
+                                                 for rules in plan.remove.values() for rule in rules)
+            self.extra_results["added"].extend(rule_to_result(rule) for rules in plan.add.values() for rule in rules)
+            self.result_value = rules_after(plan, permissions)
+            self.diff["after"] = plan.diff(group_names)["after"]
+            self.apply(plan_calls(plan, group_id, group_names))
+        self.fail("security group %s kept changing under concurrent writers: after %d rounds of reading and finishing "
+                  "this run's plan, its rules still differ from the declared ones; run the task again once the other "
+                  "writers are done" % (group_id, MAX_CONVERGENCE_ROUNDS))
 
     def apply(self, calls):
         for index, call in enumerate(calls):

@@ -134,6 +134,7 @@ diff:
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
     GroupLookupError,
     find_groups,
+    refuse_service_managed,
     tag_groups,
     untag_groups,
 )
@@ -189,6 +190,9 @@ class SecurityGroupTagsModule(AlicloudModule):
         self.diff = {"before": dict((group_id, current[group_id]) for group_id in group_ids), "after": after}
         if not plan:
             return
+        for group in groups:
+            if group["SecurityGroupId"] in plan:
+                refuse_service_managed(group, "tag changes")
         self.changed = True
         if self.check_mode:
             return

@@ -41,6 +41,8 @@ UNKNOWN_ACCESS_KEY = 'LTAIcatalogueUnknownKey0'
 MAIN_PLAY = 'main'
 NO_KEYS_PLAY = 'no-keys'          # endpoint and region only: credentials come from the case (or nowhere)
 NO_REGION_PLAY = 'no-region'      # keys and endpoint, no region anywhere (HOME is an empty directory)
+NO_ENDPOINT_PLAY = 'no-endpoint'  # keys and region, the endpoint comes from the case (option or environment)
+INSECURE_ENDPOINT = 'http://ecs.catalogue.example:8080'
 
 
 class Case:
@@ -58,6 +60,10 @@ class Case:
 def module(module_name, **args):
     """A task running one module of the collection."""
     return [{'cloudwall.alicloud.%s' % module_name: args, 'ignore_errors': True}]
+
+
+def with_environment(tasks, **environment):
+    return [dict(task, environment=environment) for task in tasks]
 
 
 def role(name, **role_vars):
@@ -123,6 +129,22 @@ CASES = [
     Case('sg-delete-group-with-members', ONLINE, module('sg', security_group_id=VPC_GROUP, state='absent'),
          [VPC_GROUP, WEB_1]),
 
+    # Strings must be strings: Ansible would write a list's Python text ("['first line', 'second']").
+    Case('sg-description-is-a-list', OFFLINE, module('sg', name='web', description=['first line', 'second']),
+         ['description', 'a list', 'first line', 'allowed: a string']),
+    Case('sg-name-is-a-dict', OFFLINE, module('sg', name={'tier': 'web'}), ['name', 'a dictionary', 'tier']),
+    Case('sg-vpc-id-is-a-list', OFFLINE, module('sg', name='web', vpc_id=[DEMO_VPC]), ['vpc_id', 'a list', DEMO_VPC]),
+    Case('sg-tag-value-is-a-list', OFFLINE, module('sg', name='web', tags={'team': ['a', 'b']}), ['tags', 'team', "['a', 'b']"]),
+    Case('sg-tag-value-is-a-dict', OFFLINE, module('sg', name='web', tags={'team': {'a': 1}}), ['tags', 'team', "{'a': 1}"]),
+    # ECS letters are A-Z, a-z and Chinese characters and its digits 0-9: isalnum() would take these.
+    Case('sg-name-superscript-digit', OFFLINE, module('sg', name='web²'), ['name', 'web²', "'²'"]),
+    Case('sg-name-arabic-digit', OFFLINE, module('sg', name='web٣'), ['name', 'web٣']),
+    Case('sg-name-accented-letter', OFFLINE, module('sg', name='éclair'), ['name', 'éclair']),
+    # A name in the form of an id would make every later reference by name ambiguous.
+    Case('sg-name-id-form', OFFLINE, module('sg', name='sg-web'), ['name', 'sg-web', 'form of a security group id']),
+    Case('sg-rename-to-id-form', OFFLINE, module('sg', security_group_id=VPC_GROUP, name='sg-bp1a2b3c4d5e6f7g8h9i'),
+         ['name', 'sg-bp1a2b3c4d5e6f7g8h9i', 'form of a security group id']),
+
     # --- sg_rule: every rule field, then the peers only a read can check ------------------------------------
     Case('rule-cidr-bad-octet', OFFLINE, bad_rule(cidr='10.0.0.300/8'), ['rules[1]', 'cidr', '10.0.0.300/8']),
     Case('rule-cidr-bad-prefix', OFFLINE, bad_rule(cidr='10.0.0.0/33'), ['rules[1]', 'cidr', '10.0.0.0/33']),
@@ -147,6 +169,15 @@ CASES = [
     Case('rule-source-port-range-bad', OFFLINE, bad_rule(source_port_range='99999/1'),
          ['rules[1]', 'source_port_range', '99999/1']),
     Case('rule-state-choice', OFFLINE, sg_rule(rules=[rule()], state='revoked'), ['state', 'revoked']),
+    Case('rule-description-is-a-list', OFFLINE, bad_rule(description=['first line', 'second']),
+         ['rules[1]', 'description', 'first line', 'not a string']),
+    Case('rule-protocol-is-a-list', OFFLINE, bad_rule(protocol=['tcp']), ['rules[1]', 'protocol', 'tcp']),
+    Case('rule-port-is-a-dict', OFFLINE, bad_rule(ports=[{'from': 22}]), ['rules[1]', 'ports', 'from']),
+    Case('rule-rules-is-a-string', OFFLINE, sg_rule(rules='tcp 22 from 10.0.0.0/8'),
+         ['rules', 'tcp 22 from 10.0.0.0/8', 'a list of dictionaries']),
+    Case('rule-rules-item-is-a-string', OFFLINE, sg_rule(rules=['tcp 22']), ['rules[0]', 'tcp 22', 'a dictionary']),
+    Case('rule-quota-negative', OFFLINE, sg_rule(rules=[rule()], rule_quota=-1), ['rule_quota', '-1', 'positive integer']),
+    Case('rule-quota-zero', OFFLINE, sg_rule(rules=[rule()], rule_quota=0), ['rule_quota', '0', 'positive integer']),
     Case('rule-unknown-peer-group', ONLINE, bad_rule(cidr=None, group='no-such-group'),
          ['rules[1]', 'group', 'no-such-group']),
     Case('rule-self-reference', ONLINE, bad_rule(cidr=None, group='default-vpc'), ['rules[1]', 'default-vpc', 'itself']),
@@ -204,6 +235,8 @@ CASES = [
     Case('tags-no-group', OFFLINE, module('sg_tags', security_group=[''], tags={'team': 'web'}), ['security_group']),
     Case('tags-state-choice', OFFLINE, module('sg_tags', security_group=[VPC_GROUP], tags={'team': 'web'}, state='purged'),
          ['state', 'purged']),
+    Case('tags-value-is-a-list', OFFLINE, module('sg_tags', security_group=[VPC_GROUP], tags={'team': ['a', 'b']}),
+         ['tags', 'team', "['a', 'b']"]),
     Case('tags-unknown-group', ONLINE, module('sg_tags', security_group=[UNKNOWN_GROUP], tags={'team': 'web'}),
          ['security_group', UNKNOWN_GROUP]),
     Case('tags-limit-after-merge', ONLINE,
@@ -215,6 +248,12 @@ CASES = [
     Case('info-max-workers-too-many', OFFLINE, module('sg_info', max_workers=1000), ['max_workers', '1000']),
     Case('info-network-type-choice', OFFLINE, module('sg_info', network_type='hybrid'), ['network_type', 'hybrid']),
     Case('info-tag-filter-reserved', OFFLINE, module('sg_info', tags={'acs:x': 'y'}), ['tags', 'acs:x']),
+    # The API filter takes ids only: a name would select nothing, silently.
+    Case('info-ids-holding-a-name', OFFLINE, module('sg_info', security_group_ids=[VPC_GROUP, 'web']),
+         ['security_group_ids', "'web'", 'name option']),
+    Case('audit-ids-holding-a-name', OFFLINE, module('sg_audit', security_group_ids=['default-vpc']),
+         ['security_group_ids', "'default-vpc'"]),
+    Case('info-name-is-a-list', OFFLINE, module('sg_info', name=['web', 'db']), ['name', 'a list', 'allowed: a string']),
     Case('audit-fail-on-choice', OFFLINE, module('sg_audit', fail_on='critical'), ['fail_on', 'critical']),
     Case('audit-report-path-missing-directory', OFFLINE,
          module('sg_audit', report_path='/nonexistent-catalogue-dir/report.md'),
@@ -234,6 +273,19 @@ CASES = [
     Case('auth-missing-region', OFFLINE, module('sg_info'), ['region'], play=NO_REGION_PLAY),
     Case('auth-region-not-an-id', OFFLINE, module('sg_info', region='Mars One'), ['region', 'Mars One']),
     Case('auth-endpoint-scheme', OFFLINE, module('sg_info', endpoint='ftp://127.0.0.1:21'), ['endpoint', 'ftp://127.0.0.1:21']),
+    # Plain http to a host that is not loopback would send the AccessKeyId and any STS token unencrypted.
+    Case('auth-insecure-endpoint-option', OFFLINE, module('sg_info', endpoint=INSECURE_ENDPOINT),
+         ['endpoint', INSECURE_ENDPOINT, 'unencrypted', 'allow_insecure_endpoint'], play=NO_ENDPOINT_PLAY),
+    Case('auth-insecure-endpoint-environment', OFFLINE,
+         with_environment(module('sg', name='web', description='insecure'), ALICLOUD_ECS_ENDPOINT='http://10.1.2.3'),
+         ['ALICLOUD_ECS_ENDPOINT', 'http://10.1.2.3', 'unencrypted', 'allow_insecure_endpoint'], play=NO_ENDPOINT_PLAY),
+    Case('auth-insecure-endpoint-with-sts-token', OFFLINE,
+         module('sg_rule', security_group=VPC_GROUP, rules=[rule()], endpoint=INSECURE_ENDPOINT,
+                security_token='CatalogueStsToken-161803398'),
+         ['endpoint', 'unencrypted'], play=NO_ENDPOINT_PLAY, forbid=['CatalogueStsToken-161803398']),
+    Case('auth-ca-bundle-missing', OFFLINE, module('sg_info', endpoint='https://ecs.catalogue.example',
+                                                   ca_bundle='/nonexistent-catalogue-dir/ca.pem'),
+         ['ca_bundle', '/nonexistent-catalogue-dir/ca.pem'], play=NO_ENDPOINT_PLAY),
     Case('auth-retries-negative', OFFLINE, module('sg_info', retries=-1), ['retries', '-1']),
     Case('auth-retry-timeout-negative', OFFLINE, module('sg_info', retry_timeout=-5), ['retry_timeout', '-5']),
     Case('auth-read-timeout-zero', OFFLINE, module('sg_info', read_timeout=0), ['read_timeout', '0']),
@@ -255,10 +307,23 @@ CASES = [
     # For a value it cannot convert, Ansible's argument-spec message names the argument and the value's type.
     Case('port-deny-ports-not-a-list', OFFLINE, role('port_deny', port_deny_group=VPC_GROUP, port_deny_ports={'redis': 6379}),
          ['port_deny_ports', 'of type dict']),
-    # The role reads the group (to learn its network type) before sg_rule checks the rule: a read, no write.
-    Case('port-deny-bad-cidr', ONLINE,
+    # Every input is checked by sg_rule's own validation before the group is even read.
+    Case('port-deny-bad-cidr', OFFLINE,
          role('port_deny', port_deny_group=VPC_GROUP, port_deny_ports=['6379'], port_deny_cidrs=['0.0.0.0/99']),
-         ['cidr', '0.0.0.0/99']),
+         ['port_deny_cidrs', '0.0.0.0/99']),
+    Case('port-deny-port-99999', OFFLINE, role('port_deny', port_deny_group=VPC_GROUP, port_deny_ports=['99999']),
+         ['port_deny_ports', '99999', '1-65535']),
+    Case('port-deny-description-is-a-list', OFFLINE,
+         role('port_deny', port_deny_group=VPC_GROUP, port_deny_ports=['6379'], port_deny_description=['a', 'b']),
+         ['port_deny_description', 'not a string']),
+    Case('port-deny-group-bad-name', OFFLINE, role('port_deny', port_deny_group='redis tier!', port_deny_ports=['6379']),
+         ['port_deny_group', 'redis tier!']),
+    Case('public-service-port-99999', OFFLINE,
+         role('public_service', public_service_group=VPC_GROUP, public_service_ports=['443', '99999']),
+         ['public_service_ports', '99999']),
+    Case('public-service-priority-101', OFFLINE,
+         role('public_service', public_service_group=VPC_GROUP, public_service_ports=['443'], public_service_priority=101),
+         ['public_service_priority', '101', '1 (highest) to 100']),
     Case('public-service-ports-missing', OFFLINE, role('public_service', public_service_group=VPC_GROUP),
          ['public_service_ports']),
     Case('public-service-ipv6-not-bool', OFFLINE, role('public_service', public_service_group=VPC_GROUP,
@@ -279,6 +344,35 @@ CASES = [
     Case('tier-access-tags-not-a-dict', OFFLINE, role('tier_access', tier_access_source='web', tier_access_target='redis',
                                                       tier_access_ports=['6379'], tier_access_source_tags=['tier', 'web']),
          ['tier_access_source_tags', 'of type list']),
+    # tier_access creates its groups first: every input must be refused before that, naming the role variable.
+    Case('tier-access-port-99999', OFFLINE, role('tier_access', tier_access_source='web', tier_access_target='redis',
+                                                 tier_access_ports=['6379', '99999']), ['tier_access_ports', '99999', '1-65535']),
+    Case('tier-access-priority-101', OFFLINE, role('tier_access', tier_access_source='web', tier_access_target='redis',
+                                                   tier_access_ports=['6379'], tier_access_priority=101),
+         ['tier_access_priority', '101', '1 (highest) to 100']),
+    Case('tier-access-bad-source-name', OFFLINE, role('tier_access', tier_access_source='web tier!', tier_access_target='redis',
+                                                      tier_access_ports=['6379']), ['tier_access_source', 'web tier!']),
+    Case('tier-access-bad-target-name', OFFLINE, role('tier_access', tier_access_source='web', tier_access_target='1redis',
+                                                      tier_access_ports=['6379']), ['tier_access_target', '1redis']),
+    Case('tier-access-description-is-a-list', OFFLINE,
+         role('tier_access', tier_access_source='web', tier_access_target='redis', tier_access_ports=['6379'],
+              tier_access_target_description=['first line', 'second']), ['tier_access_target_description', 'first line']),
+    Case('tier-access-rule-description-url', OFFLINE,
+         role('tier_access', tier_access_source='web', tier_access_target='redis', tier_access_ports=['6379'],
+              tier_access_description='http://wiki/redis'), ['tier_access_description', 'http://wiki/redis']),
+    Case('tier-access-tag-value-is-a-list', OFFLINE,
+         role('tier_access', tier_access_source='web', tier_access_target='redis', tier_access_ports=['6379'],
+              tier_access_source_tags={'team': ['a', 'b']}), ['tier_access_source_tags', 'team']),
+    Case('tier-access-reserved-tag', OFFLINE,
+         role('tier_access', tier_access_source='web', tier_access_target='redis', tier_access_ports=['6379'],
+              tier_access_target_tags={'acs:team': 'x'}), ['tier_access_target_tags', 'acs:team']),
+    Case('tier-access-target-superscript', OFFLINE,
+         role('tier_access', tier_access_source='web', tier_access_target='redis²', tier_access_ports=['6379']),
+         ['tier_access_target', 'redis²']),
+    Case('sg-cleanup-bad-pattern', OFFLINE, role('sg_cleanup', sg_cleanup_name_pattern='web-(['),
+         ['sg_cleanup_name_pattern', 'web-([', 'regular expression']),
+    Case('sg-cleanup-reserved-tag', OFFLINE, role('sg_cleanup', sg_cleanup_tags={'aliyun:x': 'y'}),
+         ['sg_cleanup_tags', 'aliyun:x']),
     Case('sg-cleanup-no-selection', OFFLINE, role('sg_cleanup'), ['sg_cleanup_tags', 'sg_cleanup_name_pattern']),
     Case('sg-cleanup-keep-not-a-list', OFFLINE, role('sg_cleanup', sg_cleanup_tags={'team': 'web'},
                                                      sg_cleanup_keep={'group': 'web'}), ['sg_cleanup_keep', 'of type dict']),
@@ -321,11 +415,12 @@ def build_playbook(runner, run, workdir):
         MAIN_PLAY: auth,
         NO_KEYS_PLAY: {'endpoint': auth['endpoint'], 'region': auth['region']},
         NO_REGION_PLAY: {key: value for key, value in auth.items() if key != 'region'},
+        NO_ENDPOINT_PLAY: {key: value for key, value in auth.items() if key != 'endpoint'},
     }
     empty_home = os.path.join(workdir, 'empty-home')
     os.makedirs(empty_home, exist_ok=True)
     plays = []
-    for play_name in (MAIN_PLAY, NO_KEYS_PLAY, NO_REGION_PLAY):
+    for play_name in (MAIN_PLAY, NO_KEYS_PLAY, NO_REGION_PLAY, NO_ENDPOINT_PLAY):
         tasks = []
         for case in [case for case in CASES if case.run == run and case.play == play_name]:
             for task in case.tasks:

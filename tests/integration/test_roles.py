@@ -103,6 +103,19 @@ def test_tier_access_on_existing_groups_by_id_keeps_rules_it_does_not_own_unless
     assert rule_lines(ecs, db) == ['ingress accept tcp 5432/5432 %s intranet 1' % app]
 
 
+def test_tier_access_finds_a_bad_group_reference_before_creating_the_other_group(run_tasks, admin, ecs):
+    # Only a read tells that "twin" names two groups: the role must find it before it creates "fresh-db".
+    new_group(admin, 'twin')
+    new_group(admin, 'twin')
+    mark = admin.mark()
+    run = run_tasks([role_task('tier_access', tier_access_source='twin', tier_access_target='fresh-db',
+                               tier_access_vpc_id=DEMO_VPC, tier_access_ports=['5432'])])
+    assert run.rc != 0
+    assert 'twin' in failure(run)
+    assert admin.mutating_calls(since=mark) == []
+    assert ecs.group_by_name('fresh-db', DEMO_VPC) is None
+
+
 def test_tier_access_check_mode_writes_nothing(run_tasks, admin, ecs):
     app, db = new_group(admin, 'app'), new_group(admin, 'db')
     mark = admin.mark()

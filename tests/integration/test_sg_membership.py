@@ -255,3 +255,28 @@ def test_a_failure_half_way_reports_what_was_and_was_not_done(run_tasks, admin, 
     writes = admin.mutating_calls(since=mark)
     assert [(c['params']['InstanceId'], c['code']) for c in writes] == [(WEB_1, ''), (WEB_2, 'InstanceSecurityGroupLimitExceeded')]
     assert ecs.instance_groups(REDIS_1) == [VPC_GROUP]
+
+
+def test_a_target_gaining_several_groups_is_changed_whole_or_not_at_all(run_tasks, admin, ecs):
+    extra = new_groups(admin, 'g1', 'g2', 'g3')
+    # The account's real limit (3) is below max_groups (5): the checks pass and ECS refuses the fourth group.
+    admin.quotas(groups_per_instance=3)
+    mark = admin.mark()
+    run = run_tasks([membership_task(instance_ids=[WEB_1], security_groups=extra, max_groups=5)])
+    assert run.rc != 0
+    result = run.last
+    assert result['changed'] is False and result['failed_target'] == WEB_1
+    assert 'was left unchanged' in result['msg'] and 'fully or not at all' in result['msg']
+    assert [(t['id'], t['after'], t['changed']) for t in result['targets']] == [(WEB_1, [VPC_GROUP], False)]
+    writes = admin.mutating_calls(since=mark)
+    assert [(c['action'], c['code']) for c in writes] == [('ModifyInstanceAttribute', 'InstanceSecurityGroupLimitExceeded')]
+    # Not half-joined: the instance holds exactly what it held before.
+    assert ecs.instance_groups(WEB_1) == [VPC_GROUP]
+
+    # Within the limit the same task is one call, and every group is joined.
+    admin.quotas(groups_per_instance=5)
+    mark = admin.mark()
+    run = run_tasks([membership_task(instance_ids=[WEB_1], security_groups=extra)])
+    assert run.rc == 0, run
+    assert actions(admin.mutating_calls(since=mark)) == ['ModifyInstanceAttribute']
+    assert ecs.instance_groups(WEB_1) == [VPC_GROUP] + extra

@@ -211,7 +211,7 @@ def test_description_change_keeps_the_rule_id_with_one_modify_call(run_tasks, ad
     mark = admin.mark()
     run = run_tasks([rule_task(security_group=DEFAULT_GROUP, rules=[dict(rule, description='new text')])])
     assert run.rc == 0, run
-    assert actions(admin.calls(since=mark)) == [READ, 'ModifySecurityGroupRule']
+    assert actions(admin.calls(since=mark)) == [READ, 'DescribeSecurityGroups', 'ModifySecurityGroupRule']
     [after] = ecs.rules(DEFAULT_GROUP)
     assert after['SecurityGroupRuleId'] == before['SecurityGroupRuleId']
     assert after['Description'] == 'new text'
@@ -468,10 +468,11 @@ def test_exact_call_counts_for_150_rules(run_tasks, admin, ecs):
     run = run_tasks([rule_task(security_group=group, rules=rules)])
     assert run.rc == 0, run
     calls = admin.calls(since=mark)
-    # By id, the group is read with one DescribeSecurityGroupAttribute (VpcId, rules); no DescribeSecurityGroups.
-    # 1 read + 2 Authorize calls, nothing more: the result is the plan's, not a second read.
-    assert actions(calls) == [READ, 'AuthorizeSecurityGroup', 'AuthorizeSecurityGroup']
-    assert [len([key for key in call['params'] if key.endswith('.IpProtocol')]) for call in calls[1:3]] == [100, 50]
+    # By id, the group is read with one DescribeSecurityGroupAttribute (VpcId, rules), and, since the plan writes,
+    # one DescribeSecurityGroups (only it tells a service-managed group, which refuses writes).
+    # 2 reads + 2 Authorize calls, nothing more: the result is the plan's, not a third read.
+    assert actions(calls) == [READ, 'DescribeSecurityGroups', 'AuthorizeSecurityGroup', 'AuthorizeSecurityGroup']
+    assert [len([key for key in call['params'] if key.endswith('.IpProtocol')]) for call in calls[2:4]] == [100, 50]
     assert len(ecs.rules(group)) == 150
     assert len(run.last['added']) == 150 and len(run.last['rules']) == 150
 
@@ -484,7 +485,7 @@ def test_exact_call_counts_for_150_rules(run_tasks, admin, ecs):
     rules[75] = dict(rules[75], description='changed')
     changed = run_tasks([rule_task(security_group=group, rules=rules)])
     assert changed.rc == 0, changed
-    assert actions(admin.calls(since=mark)) == [READ, 'ModifySecurityGroupRule']
+    assert actions(admin.calls(since=mark)) == [READ, 'DescribeSecurityGroups', 'ModifySecurityGroupRule']
 
 
 def test_group_by_name_costs_one_describe_more(run_tasks, admin):
@@ -501,7 +502,7 @@ def test_more_than_200_rules_with_a_raised_quota(run_tasks, admin, ecs):
     mark = admin.mark()
     run = run_tasks([rule_task(security_group=group, rule_quota=300, rules=many_rules(250))])
     assert run.rc == 0, run
-    assert actions(admin.calls(since=mark)) == [READ] + ['AuthorizeSecurityGroup'] * 3
+    assert actions(admin.calls(since=mark)) == [READ, 'DescribeSecurityGroups'] + ['AuthorizeSecurityGroup'] * 3
     assert len(ecs.rules(group)) == 250
 
 

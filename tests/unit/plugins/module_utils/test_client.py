@@ -521,6 +521,48 @@ def test_from_module_params_uses_defaults_and_endpoint_env():
     assert explicit.retries == 2
 
 
+@pytest.mark.parametrize("params, env, source", [
+    ({"endpoint": "http://ecs.example.com"}, {}, "endpoint http://ecs.example.com"),
+    ({"endpoint": "http://10.0.0.5:8080"}, {}, "endpoint http://10.0.0.5:8080"),
+    ({"endpoint": "http://[2001:db8::1]:80"}, {}, "endpoint http://[2001:db8::1]:80"),
+    ({}, {"ALICLOUD_ECS_ENDPOINT": "http://ecs.example.com"}, "ALICLOUD_ECS_ENDPOINT (environment) http://ecs.example.com"),
+])
+def test_plain_http_to_a_remote_host_is_refused_before_anything(monkeypatch, params, env, source):
+    def no_credentials(*_args):
+        raise AssertionError("credentials resolved before the endpoint was found safe")
+    monkeypatch.setattr(client_module, "resolve_credentials", no_credentials)
+    monkeypatch.setattr(client_module, "build_acs_client", no_credentials)
+    with pytest.raises(ConfigurationError) as caught:
+        EcsClient.from_module_params(dict(BASE_PARAMS, **params), env=env)
+    assert caught.value.option == "endpoint"
+    message = str(caught.value)
+    assert message.startswith(source)
+    assert "unencrypted" in message and "allow_insecure_endpoint: true" in message
+    assert SECRET not in message
+
+
+@pytest.mark.parametrize("endpoint, allow, expected", [
+    ("http://127.0.0.1:9", False, Endpoint("http", "127.0.0.1:9", True)),
+    ("http://localhost:9", False, Endpoint("http", "localhost:9", True)),
+    ("http://[::1]:9", False, Endpoint("http", "[::1]:9", True)),
+    ("ecs.example.com", False, Endpoint("https", "ecs.example.com", False)),
+    ("http://ecs.example.com", True, Endpoint("http", "ecs.example.com", False)),
+])
+def test_loopback_https_and_opted_in_endpoints_are_accepted(endpoint, allow, expected):
+    client = EcsClient.from_module_params(dict(BASE_PARAMS, endpoint=endpoint, allow_insecure_endpoint=allow), env={})
+    assert client.endpoint == expected
+
+
+def test_ca_bundle_verifies_and_must_exist(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    client = EcsClient.from_module_params(dict(BASE_PARAMS, endpoint="https://ecs.private", ca_bundle=str(bundle)), env={})
+    assert client.acs_client.get_verify() == str(bundle)
+    with pytest.raises(ConfigurationError) as caught:
+        EcsClient.from_module_params(dict(BASE_PARAMS, ca_bundle=str(tmp_path / "missing.pem")), env={})
+    assert caught.value.option == "ca_bundle" and "missing.pem" in str(caught.value)
+
+
 # ------------------------------------------------------------------------------------------------ over real HTTP
 
 class ScriptedEcs(BaseHTTPRequestHandler):

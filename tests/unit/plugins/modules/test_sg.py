@@ -19,7 +19,7 @@ def add_web(ecs, group_id=GROUP_ID, vpc_id="vpc-1", tags=None, **overrides):
 
 # --- validation: before any call ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["ab", "web-tier", "Web_1.prod:blue", "a" * 128, "数据库组", "sg-legacy"])
+@pytest.mark.parametrize("name", ["ab", "web-tier", "Web_1.prod:blue", "a" * 128, "数据库组", "sg-Legacy", "sg_legacy"])
 def test_valid_names_are_accepted(ecs, run_module, name):
     result = run_module("sg", check_mode=True, name=name, vpc_id="vpc-1")
     assert result["changed"] is True and result["security_group"]["security_group_name"] == name

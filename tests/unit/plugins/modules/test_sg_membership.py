@@ -29,22 +29,24 @@ def refuse(ecs, action, target_id, group_id, code):
              and params.get("SecurityGroupId") == group_id)
 
 
-def test_a_failure_inside_one_target_reports_how_far_it_got(ecs, run_failing):
+def test_a_target_that_ecs_refuses_is_left_whole_and_the_report_says_so(ecs, run_failing):
+    # The account's real limit is below max_groups: ECS refuses i-2's change, which is one call, so i-2 keeps its groups.
     seed(ecs, instances={"i-1": [SG1], "i-2": [SG1], "i-3": [SG1]})
-    refuse(ecs, "JoinSecurityGroup", "i-2", SG3, "IncorrectInstanceStatus")
+    ecs.fail("ModifyInstanceAttribute", "InstanceSecurityGroupLimitExceeded", when=lambda params: params.get("InstanceId") == "i-2")
     result = run_failing("sg_membership", instance_ids=["i-1", "i-2", "i-3"], security_groups=[SG2, SG3])
+    assert ecs.write_actions() == ["ModifyInstanceAttribute"] * 2
     assert result["changed"] is True
     assert result["done"] == ["i-1"] and result["failed_target"] == "i-2" and result["not_attempted"] == ["i-3"]
     assert [(t["id"], t["after"], t["joined"]) for t in result["targets"]] == [
         ("i-1", [SG1, SG2, SG3], [SG2, SG3]),
-        ("i-2", [SG1, SG2], [SG2]),
+        ("i-2", [SG1], []),
         ("i-3", [SG1], []),
     ]
     assert "at instance i-2 (change 2 of 3)" in result["msg"]
-    assert "i-2 now has %s, %s" % (SG1, SG2) in result["msg"]
-    assert result["error"]["code"] == "IncorrectInstanceStatus"
+    assert "i-2 was left unchanged (each target changes in one call, fully or not at all) and has %s" % SG1 in result["msg"]
+    assert result["error"]["code"] == "InstanceSecurityGroupLimitExceeded"
     # What the report says is what the fake holds.
-    assert dict((i, ecs.members(i)) for i in ("i-1", "i-2", "i-3")) == {"i-1": [SG1, SG2, SG3], "i-2": [SG1, SG2], "i-3": [SG1]}
+    assert dict((i, ecs.members(i)) for i in ("i-1", "i-2", "i-3")) == {"i-1": [SG1, SG2, SG3], "i-2": [SG1], "i-3": [SG1]}
 
 
 def test_a_failure_on_the_first_call_reports_no_change(ecs, run_failing):
