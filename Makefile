@@ -99,7 +99,7 @@ test: sanity units emulator-tests conformance integration lint build-check
 	@echo "make test: all checks passed"
 
 demo: collection
-	$(BIN)/python hacking/demo.py
+	PYTHONPATH=$(BUILD) $(BIN)/python hacking/demo.py
 
 # Not part of `make test`: about 11-13 minutes on a 2-core machine.
 bench: collection

@@ -15,12 +15,13 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+# The shared test code is imported through the collection namespace from the build tree (make demo puts it on
+# PYTHONPATH), as the tests and benchmarks do.
+from ansible_collections.cloudwall.alicloud.tests.lib.collection_path import collections_path
+from ansible_collections.cloudwall.alicloud.tests.lib.ecs_reader import EcsReader
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess
 
-from tests.lib.collection_path import collections_path  # noqa: E402
-from tests.lib.ecs_reader import EcsReader  # noqa: E402
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PLAYBOOK = os.environ.get('DEMO_PLAYBOOK', os.path.join(ROOT, 'playbooks', 'web_redis.yml'))
 AUDIT_REPORT = os.path.join(ROOT, 'build', 'demo', 'web_redis_audit.md')

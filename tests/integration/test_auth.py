@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
 
 NO_AUTH = {'access_key': None, 'secret_key': None, 'region': None}
 READ_GROUPS = [{'name': 'read groups', 'cloudwall.alicloud.sg_info': {'vpc_id': 'vpc-demo0000000000000001'}}]

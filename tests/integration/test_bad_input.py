@@ -19,8 +19,8 @@ import os
 
 import pytest
 
-from tests.lib.demo_seed import CLASSIC_INSTANCE, DEMO_VPC, VPC_GROUP, WEB_1
-from tests.lib.emulator_process import DEMO_REGION, fixed_id
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import CLASSIC_INSTANCE, DEMO_VPC, VPC_GROUP, WEB_1
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_REGION, fixed_id
 
 OFFLINE = 'offline'
 ONLINE = 'online'

@@ -11,8 +11,8 @@ import json
 import os
 import sys
 
-from tests.lib.demo_seed import DEMO_VPC
-from tests.lib.emulator_process import fixed_id
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import DEMO_VPC
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import fixed_id
 
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'
 GROUP_ID = fixed_id('sg', 'racing')

@@ -15,7 +15,7 @@ import subprocess
 
 import yaml
 
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = ['sg', 'sg_rule', 'sg_membership', 'sg_tags', 'sg_info', 'sg_audit', 'sg_reachability']

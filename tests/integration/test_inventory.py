@@ -13,9 +13,9 @@ import sys
 
 import pytest
 
-from tests.lib.demo_seed import CLASSIC_INSTANCE, DEMO_VPC, DEMO_VSWITCH, REDIS_1, VPC_GROUP, WEB_1, WEB_2
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, fixed_id
-from tests.lib.module_docs import inventory_examples
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import CLASSIC_INSTANCE, DEMO_VPC, DEMO_VSWITCH, REDIS_1, VPC_GROUP, WEB_1, WEB_2
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, fixed_id
+from ansible_collections.cloudwall.alicloud.tests.lib.module_docs import inventory_examples
 
 SHANGHAI_VPC = fixed_id('vpc', 'shanghai')
 SHANGHAI_VSWITCH = fixed_id('vsw', 'shanghai')

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks')
 WEB_REDIS = os.path.join(PLAYBOOKS, 'web_redis.yml')

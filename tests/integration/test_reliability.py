@@ -15,10 +15,10 @@ import time
 import pytest
 import yaml
 
-from tests.lib.demo_seed import DEMO_VPC, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1
-from tests.lib.ecs_reader import EcsReader
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess, fixed_id
-from tests.lib.state_compare import differences, normalise
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import DEMO_VPC, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1
+from ansible_collections.cloudwall.alicloud.tests.lib.ecs_reader import EcsReader
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY, EmulatorProcess, fixed_id
+from ansible_collections.cloudwall.alicloud.tests.lib.state_compare import differences, normalise
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks')
 ACTION_GROUP = 'group/cloudwall.alicloud.alicloud'

@@ -8,8 +8,8 @@ import datetime
 import json
 import os
 
-from tests.lib.demo_seed import DEMO_VPC, WEB_1
-from tests.lib.emulator_process import DEMO_REGION
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import DEMO_VPC, WEB_1
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_REGION
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks')
 STS_KEY = 'STS.NUsecretsCheckKey00000001'

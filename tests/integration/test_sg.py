@@ -5,8 +5,8 @@ guarded delete, name lookups, validation before any call, and convergence under 
 
 import pytest
 
-from tests.lib.demo_seed import DEMO_VPC, FREE_ENI, WEB_1
-from tests.lib.demo_seed import VPC_GROUP as DEFAULT_GROUP
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import DEMO_VPC, FREE_ENI, WEB_1
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import VPC_GROUP as DEFAULT_GROUP
 
 WEB_TIER = {'name': 'web-tier', 'description': 'Web servers of the demo', 'vpc_id': DEMO_VPC,
             'inner_access_policy': 'drop', 'tags': {'tier': 'web', 'owner': 'platform'}}

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.lib.mermaid_check import check_chart, mermaid_blocks
+from ansible_collections.cloudwall.alicloud.tests.lib.mermaid_check import check_chart, mermaid_blocks
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

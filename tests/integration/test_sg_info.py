@@ -5,7 +5,7 @@ requests, rules, members, references, concurrency and throttling."""
 
 import pytest
 
-from tests.lib.demo_seed import CLASSIC_GROUP, DEMO_INSTANCES, DEMO_VPC, VPC_GROUP
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import CLASSIC_GROUP, DEMO_INSTANCES, DEMO_VPC, VPC_GROUP
 
 
 def info_task(**args):

@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
-from tests.lib.demo_seed import CLASSIC_GROUP, CLASSIC_INSTANCE, DEMO_VPC, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1, WEB_2
-from tests.lib.module_docs import module_examples
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import CLASSIC_GROUP, CLASSIC_INSTANCE, DEMO_VPC, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1, WEB_2
+from ansible_collections.cloudwall.alicloud.tests.lib.module_docs import module_examples
 
 WEB_REDIS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks',
                          'web_redis.yml')

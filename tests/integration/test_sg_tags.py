@@ -5,7 +5,7 @@ check and diff mode, validation before any call, name lookups."""
 
 import pytest
 
-from tests.lib.demo_seed import CLASSIC_GROUP, DEMO_VPC, VPC_GROUP
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import CLASSIC_GROUP, DEMO_VPC, VPC_GROUP
 
 
 def tags_task(**args):
