@@ -173,15 +173,17 @@ def ambiguous_name_error(name, vpc_id, matches):
     )
 
 
-def find_groups(client, ids_or_names, vpc_id=None, missing=None):
-    """Resolve several references, reading all id-like ones in one batched describe. Keeps the given order.
+def find_groups(client, ids_or_names, vpc_id=None, missing=None, extra_ids=(), by_id=None):
+    """Resolve several references, reading all id-like ones (and ``extra_ids``) in one batched describe. Keeps the
+    given order.
 
-    ``missing(ref, error) -> raw group``, when given, decides when the lookup of a reference failed."""
+    ``missing(ref, error) -> raw group``, when given, decides when the lookup of a reference failed. ``by_id``, when
+    given, receives every group read, by id."""
     refs = unique(ids_or_names)
-    by_id = {}
-    id_like = [ref for ref in refs if GROUP_ID_PATTERN.match(ref)]
-    if id_like:
-        for group in describe_groups(client, ids=id_like):
+    by_id = {} if by_id is None else by_id
+    ids = unique([ref for ref in refs if GROUP_ID_PATTERN.match(ref)] + list(extra_ids))
+    if ids:
+        for group in describe_groups(client, ids=ids):
             by_id[group["SecurityGroupId"]] = group
     result = []
     for ref in refs:
@@ -193,6 +195,7 @@ def find_groups(client, ids_or_names, vpc_id=None, missing=None):
                 if missing is None:
                     raise
                 group = missing(ref, error)
+            by_id[group["SecurityGroupId"]] = group
         elif vpc_id and group.get("VpcId") != vpc_id:
             raise GroupLookupError(_wrong_vpc_message(ref, group, vpc_id))
         result.append(group)

@@ -10,20 +10,9 @@ the Join/Leave/Modify*Attribute calls of a plan. The planning itself is in membe
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
-    GROUP_ID_PATTERN,
-    GroupLookupError,
-    chunks,
-    describe_groups,
-    find_group,
-)
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership import (
-    INSTANCE,
-    JOIN,
-    LEAVE,
-    REPLACE,
-    unique,
-)
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import find_groups
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, unique
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership import INSTANCE, JOIN, LEAVE, REPLACE
 
 # DescribeInstances takes at most 100 ids in InstanceIds and 100 per page; DescribeNetworkInterfaces takes
 # NetworkInterfaceId.1..100. One read of 100 targets is one call.
@@ -60,23 +49,8 @@ def resolve_groups(client, refs, current_ids, vpc_id=None, missing=None):
     Raises GroupLookupError when a reference matches no group, several groups, or a group outside ``vpc_id``;
     ``missing(ref, error) -> raw group``, when given, decides instead when the lookup of a reference failed.
     """
-    ids = unique([ref for ref in refs if GROUP_ID_PATTERN.match(ref)] + list(current_ids))
-    by_id = dict((group["SecurityGroupId"], group) for group in describe_groups(client, ids=ids)) if ids else {}
-    wanted = []
-    for ref in unique(refs):
-        group = by_id.get(ref)
-        if group is None:
-            try:
-                group = find_group(client, ref, vpc_id)
-            except GroupLookupError as error:
-                if missing is None:
-                    raise
-                group = missing(ref, error)
-            by_id[group["SecurityGroupId"]] = group
-        elif vpc_id and group.get("VpcId") != vpc_id:
-            raise GroupLookupError("security group %s is in %s, not in vpc_id %s"
-                                   % (ref, group.get("VpcId") or "the classic network", vpc_id))
-        wanted.append(group)
+    by_id = {}
+    wanted = find_groups(client, refs, vpc_id, missing, extra_ids=current_ids, by_id=by_id)
     return wanted, by_id
 
 

@@ -7,7 +7,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._group_plan import group_after, new_group, plan_update
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._group_plan import group_after, plan_update
 
 GROUP_ID = "sg-aaaaaaaaaaaaaaaaaaa1"
 
@@ -55,17 +55,3 @@ def test_group_after_predicts_every_change():
     assert after == dict(CURRENT, security_group_name="web2", description="Other", inner_access_policy="drop",
                          tags={"tier": "app"})
     assert plan_update(after, {"name": "web2", "tags": {"tier": "app"}, "purge_tags": True}) == {}
-
-
-@pytest.mark.parametrize("params, expected", [
-    pytest.param({"name": "web"}, {"network_type": "classic", "inner_access_policy": "accept", "vpc_id": ""},
-                 id="classic-default-accept"),
-    pytest.param({"name": "web", "vpc_id": "vpc-1", "security_group_type": "enterprise"},
-                 {"network_type": "vpc", "inner_access_policy": "drop"}, id="enterprise-drop"),
-    pytest.param({"name": "web", "tags": {"port": 80}}, {"tags": {"port": "80"}, "security_group_id": None},
-                 id="tags-as-text"),
-])
-def test_new_group(params, expected):
-    predicted = new_group(params)
-    for key, value in expected.items():
-        assert predicted[key] == value
