@@ -310,6 +310,7 @@ def accepts_client_token(action):
 
 def new_sdk_request(action):
     """A fresh request object for ``action`` (POST, JSON). Actions newer than the SDK get a generic one."""
+    load_sdk()  # a client may be built by a caller that did not load the SDK (tests, a fake AcsClient)
     request_class = sdk_request_class(action)
     if request_class is not None:
         request = request_class()
