@@ -149,3 +149,22 @@ def test_check_mode_plans_a_whole_new_stack_exactly_then_the_real_run_matches_an
     assert 'HTTPConnection' not in unreachable['msg'] and '\n' not in unreachable['msg']
     by_id = results['A group given by id that does not exist fails in check mode too']
     assert by_id['_status'] == 'failed' and 'sg-doesnotexist00000001' in by_id['msg']
+
+
+def test_a_peer_of_another_account_named_by_account_name_converges_on_the_numeric_answer(run_tasks, admin, ecs):
+    """ECS answers the owner's numeric id whatever the request named (ECS_API.md section 6): no change, no revoke."""
+    from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
+        PARTNER_ACCOUNT_ID, PARTNER_ACCOUNT_NAME, PARTNER_GROUP,
+    )
+    rule = {'protocol': 'tcp', 'ports': 6379, 'group': PARTNER_GROUP, 'group_owner_account': PARTNER_ACCOUNT_NAME,
+            'description': 'partner account reaches redis'}
+    task = {'name': 'Partner peer', 'cloudwall.alicloud.sg_rule': {
+        'security_group': DEFAULT_GROUP, 'purge_rules': True, 'rules': [rule]}}
+    first = run_tasks([task])
+    described = [permission for permission in ecs.rules(DEFAULT_GROUP) if permission['SourceGroupId'] == PARTNER_GROUP]
+    assert [permission['SourceGroupOwnerAccount'] for permission in described] == [PARTNER_ACCOUNT_ID]
+    mark = admin.mark()
+    second = run_tasks([task])
+    assert first.results[0]['changed'] is True
+    assert second.results[0]['changed'] is False
+    assert admin.mutating_calls(since=mark) == []
