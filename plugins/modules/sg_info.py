@@ -300,6 +300,7 @@ class SecurityGroupInfoModule(SelectionModule):
 
     @classmethod
     def define_module(cls):
+        # Read-only: supports_check_mode comes from the base spec, and check mode runs exactly like a normal run.
         spec = cls.base_module_spec()
         spec["argument_spec"].update(
             include_rules=dict(type="bool", default=True),
