@@ -138,12 +138,12 @@ class Store:
         """A write transaction on a connection the caller holds."""
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
+            done = False
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                done = True
+            finally:
+                conn.execute("COMMIT" if done else "ROLLBACK")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
