@@ -198,9 +198,10 @@ options:
     default: 10
 requirements:
 - python >= 3.9
-- aliyun-python-sdk-core >= 2.13
-- aliyun-python-sdk-ecs >= 4.24
+- aliyun-python-sdk-core >= 2.13 and aliyun-python-sdk-ecs >= 4.24, for RAM role credentials only (O(assume_role_arn),
+  O(ecs_role_name)); access keys and STS tokens are signed by the collection itself
 notes:
+- Requests honour E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY), except to a loopback endpoint (the emulator).
 - Every request goes to the ECS OpenAPI version 2014-05-26.
 - Use O(endpoint) with the collection's emulator (C(python -m emulator)) to run playbooks without a cloud account.
 - 'Environment variables and the aliyun CLI profile are read by the same code as the modules, in the order described

@@ -3,11 +3,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # This module_utils file is private to cloudwall.alicloud: other collections and playbooks must not
 # import it; it may change in any release without notice.
-"""The only door to the ECS API: common options, the SDK client, one call() with retries, paging.
+"""The only door to the ECS API: common options, the client, one call() with retries, paging.
 
-This is the only file that imports aliyunsdkcore / aliyunsdkecs. Everything that is pure (parameter
-flattening, endpoint parsing, paging arithmetic) is a plain function here or lives in retry.py and
-credentials.py.
+Access-key and STS-token credentials (the common case) sign and send with _rpc.py, on the standard library. RAM
+role credentials (assume_role_arn, ecs_role_name) need the SDK's credential providers: this is the only file that
+imports aliyunsdkcore / aliyunsdkecs, and only for them. Everything that is pure (parameter flattening, endpoint
+parsing, paging arithmetic) is a plain function here or lives in _retry.py and _credentials.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,9 +43,10 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import 
     is_already_done,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import DEFAULT_BASE_DELAY, backoff_delays
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _rpc
 
-# The SDK is imported by load_sdk() when the first client is built, not with this file: argument validation and
-# check-mode failures need none of its ~240 modules. HAS_SDK is None until then.
+# The SDK is imported by load_sdk() when a RAM-role client is built, not with this file: access keys, STS tokens,
+# argument validation and check-mode failures need none of its ~200 modules. HAS_SDK is None until then.
 HAS_SDK = None
 SDK_IMPORT_ERROR = None
 # The SDK module that imports ``cryptography`` (RSA key-pair signing). AcsClient imports it through its signer
@@ -93,7 +95,6 @@ def load_sdk():
         from aliyunsdkcore.auth import credentials as sdk_credentials
         from aliyunsdkcore.auth.signers.ecs_ram_role_signer import EcsRamRoleSigner
         from aliyunsdkcore.auth.signers.ram_role_arn_signer import RamRoleArnSigner
-        from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
         from aliyunsdkcore.client import AcsClient
         from aliyunsdkcore.request import RpcRequest
         from aliyunsdkecs.endpoint import endpoint_data as ecs_endpoint_data
@@ -103,7 +104,7 @@ def load_sdk():
         return False
     ClientException, ServerException = sdk_exceptions.ClientException, sdk_exceptions.ServerException
     sdk.credentials, sdk.AcsClient, sdk.RpcRequest, sdk.ecs_endpoint_data = sdk_credentials, AcsClient, RpcRequest, ecs_endpoint_data
-    sdk.EcsRamRoleSigner, sdk.RamRoleArnSigner, sdk.StsTokenSigner = EcsRamRoleSigner, RamRoleArnSigner, StsTokenSigner
+    sdk.EcsRamRoleSigner, sdk.RamRoleArnSigner = EcsRamRoleSigner, RamRoleArnSigner
     HAS_SDK = True
     return True
 
@@ -302,10 +303,17 @@ def sdk_request_class(action):
     return _REQUEST_CLASS_CACHE[action]
 
 
+# The actions the collection calls whose API reference (and the SDK's request class) takes ClientToken, i.e. the
+# API deduplicates on it. test_client.py checks this set against aliyun-python-sdk-ecs.
+CLIENT_TOKEN_ACTIONS = frozenset([
+    "AuthorizeSecurityGroup", "AuthorizeSecurityGroupEgress", "CreateSecurityGroup", "ModifySecurityGroupEgressRule",
+    "ModifySecurityGroupPolicy", "ModifySecurityGroupRule", "RevokeSecurityGroup", "RevokeSecurityGroupEgress",
+])
+
+
 def accepts_client_token(action):
-    """True when the action's request class has ClientToken, i.e. the API deduplicates on it."""
-    request_class = sdk_request_class(action)
-    return request_class is not None and hasattr(request_class, "set_ClientToken")
+    """True when ``action`` takes a ClientToken (CLIENT_TOKEN_ACTIONS)."""
+    return action in CLIENT_TOKEN_ACTIONS
 
 
 def new_sdk_request(action):
@@ -324,7 +332,16 @@ def new_sdk_request(action):
 
 
 def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_timeout=5, read_timeout=10, ca_bundle=None):
-    """An AcsClient for the resolved credentials, with the SDK's own retries off (call() retries)."""
+    """The sender for the resolved credentials: an _rpc.RpcSender for an access key or an STS token, else an AcsClient
+    with the SDK's own retries off (call() retries)."""
+    if credentials.mode in (MODE_ACCESS_KEY, MODE_STS_TOKEN):
+        return _rpc.RpcSender(
+            credentials.access_key, credentials.secret_key, credentials.region, ECS_API_VERSION,
+            security_token=credentials.security_token if credentials.mode == MODE_STS_TOKEN else None,
+            connect_timeout=connect_timeout, read_timeout=read_timeout,
+            verify=(ca_bundle or True) if validate_certs else False,
+            # A proxy set in the environment must not get the local emulator's traffic.
+            use_proxy=endpoint is None or not endpoint.loopback)
     if not load_sdk():
         raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
     AcsClient = sdk.AcsClient  # pylint: disable=invalid-name
@@ -342,12 +359,7 @@ def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_ti
         # The SDK ignores NO_PROXY: without this a proxy set in the environment would get emulator traffic.
         options["proxy"] = {"http": None, "https": None}
 
-    if credentials.mode == MODE_ACCESS_KEY:
-        return AcsClient(credentials.access_key, credentials.secret_key, **options)
-
-    if credentials.mode == MODE_STS_TOKEN:
-        credential = sdk_credentials.StsTokenCredential(credentials.access_key, credentials.secret_key, credentials.security_token)
-    elif credentials.mode == MODE_RAM_ROLE_ARN:
+    if credentials.mode == MODE_RAM_ROLE_ARN:
         credential = sdk_credentials.RamRoleArnCredential(credentials.access_key, credentials.secret_key,
                                                           credentials.role_arn, credentials.session_name)
     elif credentials.mode == MODE_ECS_RAM_ROLE:
@@ -362,8 +374,6 @@ def build_acs_client(credentials, endpoint=None, validate_certs=True, connect_ti
 
 
 def _signer_for(credential, credentials, client):
-    if credentials.mode == MODE_STS_TOKEN:
-        return sdk.StsTokenSigner(credential)
     if credentials.mode == MODE_RAM_ROLE_ARN:
         signer = sdk.RamRoleArnSigner(credential, client._implementation_of_do_action)  # pylint: disable=protected-access
         # The SDK asks STS for a fixed 3600 s session; this instance attribute carries the configured length.
@@ -405,13 +415,13 @@ def describe_identity(credentials):
 class EcsClient:
     """ECS API calls for one region: flattening, ClientToken, retries with backoff, errors, paging.
 
-    ``acs_client`` is anything with ``do_action_with_exception(request) -> bytes`` (an AcsClient, or a
-    fake in tests). ``sleep``, ``clock``, ``rng`` and ``token_factory`` are injectable for tests.
+    ``acs_client`` is anything with ``do_action_with_exception(request) -> bytes``: an _rpc.RpcSender, an AcsClient,
+    or a fake in tests. Requests come from its ``new_request(action)`` when it has one, else from the SDK. ``sleep``, ``clock``, ``rng`` and ``token_factory`` are injectable for tests.
     """
 
     def __init__(self, acs_client, region, endpoint=None, retries=8, retry_max_delay=20.0, retry_timeout=120.0,
                  retry_base_delay=DEFAULT_BASE_DELAY, secrets=(), sleep=time.sleep, clock=time.monotonic, rng=None,
-                 token_factory=_new_client_token, request_factory=new_sdk_request, identity=""):
+                 token_factory=_new_client_token, request_factory=None, identity=""):
         self.acs_client = acs_client
         # Which credentials sign the calls, for error messages (never a secret).
         self.identity = identity
@@ -427,7 +437,7 @@ class EcsClient:
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
         self._token_factory = token_factory
-        self._request_factory = request_factory
+        self._request_factory = request_factory or getattr(acs_client, "new_request", None) or new_sdk_request
         self._lock = threading.Lock()  # sg_info reads groups from several threads
 
     @classmethod
@@ -451,8 +461,6 @@ class EcsClient:
         retry_timeout = _check_number(params, "retry_timeout", 0)
         connect_timeout = _check_number(params, "connect_timeout", 0, allow_equal=False)
         read_timeout = _check_number(params, "read_timeout", 0, allow_equal=False)
-        if not load_sdk():
-            raise ConfigurationError("%s are required on the host that runs the module" % SDK_PACKAGES)
         acs_client = build_acs_client(credentials, endpoint, _option(params, "validate_certs"), connect_timeout, read_timeout,
                                       ca_bundle=ca_bundle)
         return cls(acs_client, credentials.region, endpoint=endpoint, retries=retries, retry_max_delay=retry_max_delay,
@@ -500,7 +508,7 @@ class EcsClient:
         return "https://ecs.%s.aliyuncs.com" % self.region
 
     def sdk_request(self, action, query):
-        """The SDK request object that sends ``query`` (flat strings) to this client's endpoint."""
+        """The request object (the sender's, or the SDK's) that sends ``query`` (flat strings) to this client's endpoint."""
         request = self._request_factory(action)
         if self.endpoint is not None:
             request.set_endpoint(self.endpoint.host)
@@ -515,17 +523,16 @@ class EcsClient:
         request = self.sdk_request(action, query)
         with self._lock:
             self.calls_made += 1
-        load_sdk()  # the SDK's exception classes, for an acs_client built elsewhere (tests)
         try:
             body = self.acs_client.do_action_with_exception(request)
-        except ServerException as exc:
+        except (_rpc.ServerError, ServerException) as exc:
             code = exc.get_error_code()
             if code == SDK_RENAMED_SIGNATURE_ERROR:
                 # The SDK renames the server's SignatureDoesNotMatch when its own string-to-sign equals the
                 # server's (the secret is wrong); report the ECS code, keep the SDK's clearer message.
                 code = "SignatureDoesNotMatch"
             raise self._error(action, code, exc.get_error_msg(), exc.get_request_id(), exc.get_http_status())
-        except ClientException as exc:
+        except (_rpc.ClientError, ClientException) as exc:
             message = exc.get_error_msg()
             if exc.get_error_code() == "SDK.HttpError":
                 message = connection_failure(self.endpoint_text(), message)

@@ -63,14 +63,14 @@ class AlicloudModule:
 
     @property
     def client(self):
-        """The EcsClient, built on first use so that argument validation happens before any connection, and before
-        the SDK is imported: a run that fails validation or plans nothing to call never loads it."""
+        """The EcsClient, built on first use so that argument validation happens before any connection: a run that
+        fails validation or plans nothing to call never connects (nor, with RAM role credentials, loads the SDK)."""
         if self._client is None:
-            if not _client.load_sdk():
-                self.module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=_client.SDK_IMPORT_ERROR)
             try:
                 self._client = self._build_client()
             except ConfigurationError as error:
+                if _client.HAS_SDK is False:  # only RAM role credentials load the SDK, and it is not installed
+                    self.module.fail_json(msg=missing_required_lib(SDK_PACKAGES), exception=_client.SDK_IMPORT_ERROR)
                 self.fail(str(error), option=error.option)
         return self._client
 

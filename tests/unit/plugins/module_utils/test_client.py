@@ -11,12 +11,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
-from aliyunsdkcore.auth.signers.access_key_signer import AccessKeySigner
 from aliyunsdkcore.auth.signers.ecs_ram_role_signer import EcsRamRoleSigner
 from aliyunsdkcore.auth.signers.ram_role_arn_signer import RamRoleArnSigner
-from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
+from aliyunsdkcore.request import RpcRequest as SdkRpcRequest
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client as client_module
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rpc import RpcSender
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import (
     EcsClient,
     describe_identity,
@@ -453,16 +453,31 @@ def creds(mode, **fields):
 
 
 @pytest.mark.parametrize(
+    "credentials, token",
+    [
+        (creds("AK", access_key="A", secret_key="S"), None),
+        (creds("StsToken", access_key="STS.A", secret_key="S", security_token="T"), "T"),
+    ],
+)
+def test_keys_and_sts_tokens_sign_with_the_rpc_sender_not_the_sdk(monkeypatch, credentials, token):
+    # The SDK's signer factory would prefer these over the given credentials; the collection's sender never reads them.
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "ENV_AK")
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "ENV_SK")
+    acs = build_acs_client(credentials)
+    assert isinstance(acs, RpcSender)
+    assert (acs.access_key, acs._security_token, acs.region) == (credentials.access_key, token, "cn-hangzhou")  # pylint: disable=protected-access
+    assert acs.new_request("DescribeSecurityGroups").get_action_name() == "DescribeSecurityGroups"
+
+
+@pytest.mark.parametrize(
     "credentials, signer_type",
     [
-        (creds("AK", access_key="A", secret_key="S"), AccessKeySigner),
-        (creds("StsToken", access_key="STS.A", secret_key="S", security_token="T"), StsTokenSigner),
         (creds("RamRoleArn", access_key="A", secret_key="S", role_arn="acs:ram::1:role/x", session_name="n", session_expiration=1800),
          RamRoleArnSigner),
         (creds("EcsRamRole", ecs_role_name="Role"), EcsRamRoleSigner),
     ],
 )
-def test_build_acs_client_signer_per_mode_ignores_aliyun_env(monkeypatch, credentials, signer_type):
+def test_build_acs_client_role_signer_per_mode_ignores_aliyun_env(monkeypatch, credentials, signer_type):
     # The SDK alone would sign with these instead of the credential object.
     monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "ENV_AK")
     monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "ENV_SK")
@@ -474,23 +489,23 @@ def test_build_acs_client_signer_per_mode_ignores_aliyun_env(monkeypatch, creden
     if signer_type is RamRoleArnSigner:
         assert signer._SESSION_PERIOD == 1800  # pylint: disable=protected-access
         assert signer._credential.role_arn == "acs:ram::1:role/x"  # pylint: disable=protected-access
-    if signer_type is AccessKeySigner:
-        assert acs.get_access_key() == "A"
+    # A client without new_request() gets the SDK's request objects.
+    assert isinstance(EcsClient(acs, "cn-hangzhou").sdk_request("DescribeSecurityGroups", {}), SdkRpcRequest)
 
 
 @pytest.mark.parametrize(
-    "endpoint, validate_certs, proxy, verify",
+    "endpoint, validate_certs, use_proxy, verify",
     [
-        (parse_endpoint("127.0.0.1:8765"), True, {"http": None, "https": None}, None),
-        (parse_endpoint("https://ecs.private"), False, None, False),
-        (None, True, None, None),
+        (parse_endpoint("127.0.0.1:8765"), True, False, True),
+        (parse_endpoint("https://ecs.private"), False, True, False),
+        (None, True, True, True),
     ],
 )
-def test_build_acs_client_proxy_and_tls(endpoint, validate_certs, proxy, verify):
+def test_build_acs_client_proxy_and_tls(endpoint, validate_certs, use_proxy, verify):
     acs = build_acs_client(creds("AK", access_key="A", secret_key="S"), endpoint, validate_certs, connect_timeout=3, read_timeout=7)
-    assert acs.proxy == proxy
-    assert acs.get_verify() is verify
-    assert (acs._connect_timeout, acs._read_timeout) == (3, 7)  # pylint: disable=protected-access
+    assert acs.use_proxy is use_proxy
+    assert acs.verify is verify
+    assert (acs.connect_timeout, acs.read_timeout) == (3, 7)
 
 
 BASE_PARAMS = {"access_key": "A", "secret_key": SECRET, "region": "cn-hangzhou"}
@@ -514,7 +529,7 @@ def test_from_module_params_uses_defaults_and_endpoint_env():
     assert client.region == "cn-hangzhou"
     assert client.endpoint == Endpoint("http", "127.0.0.1:9", True)
     assert (client.retries, client.retry_max_delay, client.retry_timeout) == (8, 20.0, 120.0)
-    assert client.acs_client.proxy == {"http": None, "https": None}
+    assert client.acs_client.use_proxy is False
     explicit = EcsClient.from_module_params(dict(BASE_PARAMS, endpoint="https://ecs.private", retries=2),
                                             env={"ALICLOUD_ECS_ENDPOINT": "127.0.0.1:9"})
     assert explicit.endpoint == Endpoint("https", "ecs.private", False)
@@ -557,7 +572,7 @@ def test_ca_bundle_verifies_and_must_exist(tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
     client = EcsClient.from_module_params(dict(BASE_PARAMS, endpoint="https://ecs.private", ca_bundle=str(bundle)), env={})
-    assert client.acs_client.get_verify() == str(bundle)
+    assert client.acs_client.verify == str(bundle)
     with pytest.raises(ConfigurationError) as caught:
         EcsClient.from_module_params(dict(BASE_PARAMS, ca_bundle=str(tmp_path / "missing.pem")), env={})
     assert caught.value.option == "ca_bundle" and "missing.pem" in str(caught.value)
@@ -598,7 +613,7 @@ def scripted_server():
     server.server_close()
 
 
-def test_real_sdk_over_http_bypasses_proxy_retries_once_per_policy_and_keeps_token(scripted_server, monkeypatch):
+def test_real_client_over_http_bypasses_proxy_retries_once_per_policy_and_keeps_token(scripted_server, monkeypatch):
     # A proxy that does not exist: the call only works if the loopback endpoint bypasses it.
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:1")
@@ -621,7 +636,7 @@ def test_real_sdk_over_http_bypasses_proxy_retries_once_per_policy_and_keeps_tok
     assert all(SECRET not in json.dumps(query) for query in seen)
 
 
-def test_real_sdk_does_not_retry_on_its_own(scripted_server):
+def test_real_client_does_not_retry_on_its_own(scripted_server):
     ScriptedEcs.script = [(503, {"RequestId": "R1", "Code": "ServiceUnavailable", "Message": "down"})] * 5
     host, port = scripted_server.server_address
     client = EcsClient.from_module_params(dict(BASE_PARAMS, endpoint="http://%s:%d" % (host, port), retries=0), env={})
@@ -632,11 +647,27 @@ def test_real_sdk_does_not_retry_on_its_own(scripted_server):
     assert ScriptedEcs.seen[0]["SecurityGroupIds"] == '["sg-1"]'
 
 
-def test_sdk_missing_is_a_configuration_error(monkeypatch):
+def test_sdk_missing_is_a_configuration_error_for_role_credentials_only(monkeypatch):
     monkeypatch.setattr(client_module, "HAS_SDK", False)
     with pytest.raises(ConfigurationError) as caught:
-        EcsClient.from_module_params(dict(BASE_PARAMS), env={})
+        EcsClient.from_module_params(dict(region="cn-hangzhou", ecs_role_name="ops-role"), env={})
     assert "aliyun-python-sdk-core" in str(caught.value)
+    assert isinstance(EcsClient.from_module_params(dict(BASE_PARAMS), env={}).acs_client, RpcSender)
+
+
+def test_client_token_actions_are_those_whose_sdk_request_takes_one():
+    actions = ["AuthorizeSecurityGroup", "AuthorizeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup",
+               "DescribeInstances", "DescribeNetworkInterfaces", "DescribeSecurityGroupAttribute",
+               "DescribeSecurityGroupReferences", "DescribeSecurityGroups", "JoinSecurityGroup", "LeaveSecurityGroup",
+               "ListTagResources", "ModifyInstanceAttribute", "ModifyNetworkInterfaceAttribute",
+               "ModifySecurityGroupAttribute", "ModifySecurityGroupEgressRule", "ModifySecurityGroupPolicy",
+               "ModifySecurityGroupRule", "RevokeSecurityGroup", "RevokeSecurityGroupEgress", "TagResources",
+               "UntagResources"]
+    for action in actions:
+        request_class = client_module.sdk_request_class(action)
+        assert request_class is not None, action
+        assert accepts_client_token(action) is hasattr(request_class, "set_ClientToken"), action
+    assert client_module.CLIENT_TOKEN_ACTIONS <= set(actions)
 
 
 @pytest.mark.parametrize("credentials, expected", [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from aliyunsdkcore.acs_exception.exceptions import ServerException
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rpc import ServerError as ServerException
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
@@ -198,11 +198,12 @@ def test_api_error_fails_with_fields_and_partial_result(exits):
     }
 
 
-def test_missing_sdk_fails_with_missing_required_lib(exits, monkeypatch):
-    # The SDK is looked for when the first client is built (load_sdk), not when the module starts.
+def test_missing_sdk_fails_with_missing_required_lib_for_role_credentials(exits, monkeypatch):
+    # The SDK is looked for when a RAM role client is built (load_sdk), not when the module starts.
     monkeypatch.setattr(client_module, "HAS_SDK", False)
     monkeypatch.setattr(client_module, "SDK_IMPORT_ERROR", "Traceback: No module named aliyunsdkcore")
-    outcome = run(dict(AUTH_ARGS, security_group_id="sg-1", description="ok"))
+    role_args = dict(AUTH_ARGS, access_key=None, secret_key=None, ecs_role_name="ops-role")
+    outcome = run(dict(role_args, security_group_id="sg-1", description="ok"))
     assert outcome.kind == "fail"
     assert "aliyun-python-sdk-core and aliyun-python-sdk-ecs" in outcome.result["msg"]
     assert outcome.result["exception"] == "Traceback: No module named aliyunsdkcore"

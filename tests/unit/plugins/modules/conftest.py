@@ -5,7 +5,7 @@
 Only public surfaces are touched, so a refactor of plugins/ cannot break these tests unless behaviour changes:
 - the module args reach the real AnsibleModule (``patch_module_args``), so argument specs, defaults, types and
   choices are exercised;
-- the SDK's ``AcsClient.do_action_with_exception`` is answered by the fake;
+- the sender's ``RpcSender.do_action_with_exception`` (the HTTP exchange) is answered by the fake;
 - the result is what the module prints on stdout, warnings and ``failed`` included.
 """
 
@@ -18,7 +18,6 @@ import json
 import os
 
 import pytest
-from aliyunsdkcore.client import AcsClient
 from ansible.module_utils import _internal as ansible_internal
 from ansible.module_utils.testing import patch_module_args
 
@@ -29,13 +28,14 @@ AUTH_ARGS = {"access_key": "LTAIunitTestOnlyKey01", "secret_key": "unit-test-onl
 
 @pytest.fixture
 def ecs(monkeypatch):
-    """The fake ECS every AcsClient made during the test talks to."""
+    """The fake ECS every client made during the test talks to."""
     # Imported here, not at the top: pytest loads a conftest named on its command line before pytest-ansible
     # puts ANSIBLE_COLLECTIONS_PATH on the import path.
+    from ansible_collections.cloudwall.alicloud.plugins.module_utils._rpc import RpcSender
     from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_ecs import FakeEcs
 
     fake = FakeEcs()
-    monkeypatch.setattr(AcsClient, "do_action_with_exception", lambda _client, request: fake.handle(request))
+    monkeypatch.setattr(RpcSender, "do_action_with_exception", lambda _client, request: fake.handle(request))
     # Credentials and endpoints of the person running the tests must not leak in.
     for name in list(os.environ):
         if name.startswith(("ALICLOUD_", "ALIBABA_CLOUD_")):

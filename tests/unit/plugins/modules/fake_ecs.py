@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One in-memory ECS for every module unit test, answering at the SDK boundary.
 
-The modules run unchanged through ``main()``: their AcsClient is real, only its
+The modules run unchanged through ``main()``: their client is real, only its sender's
 ``do_action_with_exception`` is replaced (see conftest.py), so the fake sees exactly what would go on the wire
 (the action and its flat ``Name.N.Field`` query) and answers with the JSON shapes of ECS_API.md. Errors are
-raised as the SDK raises them (ServerException), so retries and error reporting run too.
+raised as the sender raises them (_rpc.ServerError), so retries and error reporting run too.
 
 State is plain dicts, seeded by the test: ``add_group``, ``add_instance``, ``add_eni``, ``add_reference``.
 Every request is recorded in ``calls`` as ``(action, params)``; ``writes()`` lists the mutating ones.
@@ -19,7 +19,7 @@ import json
 import threading
 import time
 
-from aliyunsdkcore.acs_exception.exceptions import ServerException
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rpc import ServerError as ServerException
 
 VPC = "vpc-aaaaaaaaaaaaaaaaaaaa"
 REQUEST_ID = "FAKE-REQUEST-0001"
@@ -141,10 +141,10 @@ class FakeEcs:
     def members(self, target_id):
         return list((self.instances.get(target_id) or self.enis[target_id])["groups"])
 
-    # --- the SDK boundary -----------------------------------------------------------------------------------
+    # --- the wire boundary ----------------------------------------------------------------------------------
 
     def handle(self, request):
-        """What AcsClient.do_action_with_exception returns for ``request``: the answer as bytes, or raises."""
+        """What RpcSender.do_action_with_exception returns for ``request``: the answer as bytes, or raises."""
         action = request.get_action_name()
         params = dict((key, str(value)) for key, value in request.get_query_params().items())
         with self._lock:

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-from aliyunsdkcore.acs_exception.exceptions import ServerException
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._rpc import ServerError as ServerException
 
 from ansible_collections.cloudwall.alicloud.plugins.modules import sg_rule
 from ansible_collections.cloudwall.alicloud.tests.unit.plugins.modules.fake_ecs import REQUEST_ID, indexed, permission

@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""_rpc: the collection's own RPC signer and sender sign exactly as the SDK's AcsClient does, and send over kept-alive
+connections without importing the SDK."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from aliyunsdkcore.auth.credentials import StsTokenCredential
+from aliyunsdkcore.client import AcsClient
+from aliyunsdkcore.utils import parameter_helper
+from aliyunsdkecs.request.v20140526.AuthorizeSecurityGroupRequest import AuthorizeSecurityGroupRequest
+
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client as client_module
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _rpc
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+
+SECRET = "Secret/Value+1"
+TIMESTAMP = "2026-11-26T09:00:00Z"
+NONCE = "fixed-nonce-1"
+# Characters the encoding must treat as the SDK does: space, +, /, *, ~, %, =, &, non-ASCII.
+QUERY = {"RegionId": "cn-hangzhou", "SecurityGroupId": "sg-1", "Permissions.1.IpProtocol": "tcp",
+         "Permissions.1.PortRange": "443/443", "Permissions.1.SourceCidrIp": "10.0.0.0/24",
+         "Permissions.1.Description": "a b+c/d*e~f%g=h&i \u00e9\u4e2d", "ClientToken": "token-1"}
+
+
+def sdk_signed(monkeypatch, token=None, query=None):
+    """The parameters the plain SDK (AcsClient and the ECS request class, as its documentation shows) sends."""
+    monkeypatch.setattr(parameter_helper, "get_iso_8061_date", lambda: TIMESTAMP)
+    monkeypatch.setattr(parameter_helper, "get_uuid", lambda: NONCE)
+    options = dict(region_id="cn-hangzhou", auto_retry=False, max_retry_time=0, proxy={"http": None, "https": None})
+    if token:
+        acs = AcsClient(credential=StsTokenCredential("STS.key", SECRET, token), **options)
+    else:
+        acs = AcsClient("LTAIkey", SECRET, **options)
+    request = AuthorizeSecurityGroupRequest()
+    request.set_method("POST")
+    request.set_accept_format("JSON")
+    request.set_endpoint("127.0.0.1:8765")
+    request.set_protocol_type("http")
+    for key, value in (query or QUERY).items():
+        request.add_query_param(key, value)
+    response = acs._make_http_response("127.0.0.1:8765", request, 10, 5)  # pylint: disable=protected-access
+    return dict(parse_qsl(urlsplit(response.get_url()).query, keep_blank_values=True))
+
+
+@pytest.mark.parametrize("token", [None, "token/with+chars"], ids=["access-key", "sts-token"])
+def test_signed_parameters_equal_the_sdks(monkeypatch, token):
+    ours = _rpc.signed_params("AuthorizeSecurityGroup", "2014-05-26", QUERY, "STS.key" if token else "LTAIkey", SECRET,
+                              region="cn-hangzhou", security_token=token, timestamp=TIMESTAMP, nonce=NONCE)
+    assert ours == sdk_signed(monkeypatch, token)
+    assert ours["Signature"] and SECRET not in json.dumps(ours)
+
+
+def test_region_is_added_only_when_the_query_has_none(monkeypatch):
+    query = dict(QUERY)
+    del query["RegionId"]
+    ours = _rpc.signed_params("AuthorizeSecurityGroup", "2014-05-26", query, "LTAIkey", SECRET, region="cn-hangzhou",
+                              timestamp=TIMESTAMP, nonce=NONCE)
+    assert ours["RegionId"] == "cn-hangzhou"
+    assert ours == sdk_signed(monkeypatch, query=query)
+
+
+def test_signature_changes_with_every_signed_part():
+    base = _rpc.signed_params("DescribeSecurityGroups", "2014-05-26", {}, "K", SECRET, region="r", timestamp=TIMESTAMP,
+                              nonce=NONCE)["Signature"]
+    for changed in (dict(region="r2"), dict(nonce="n2"), dict(timestamp="2026-11-26T09:00:01Z"), dict(security_token="t")):
+        arguments = dict(region="r", timestamp=TIMESTAMP, nonce=NONCE)
+        arguments.update(changed)
+        assert _rpc.signed_params("DescribeSecurityGroups", "2014-05-26", {}, "K", SECRET, **arguments)["Signature"] != base
+
+
+@pytest.mark.parametrize("scheme, host, env, expected", [
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {}, None),
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTPS_PROXY": "http://proxy:3128"}, "http://proxy:3128"),
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {"https_proxy": "proxy:3128"}, "proxy:3128"),
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTP_PROXY": "http://proxy:3128"}, None),
+    ("http", "ecs.example.com:80", {"HTTP_PROXY": "http://proxy:3128"}, "http://proxy:3128"),
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com,.aliyuncs.com"}, None),
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTPS_PROXY": "http://p:1", "no_proxy": "ecs.cn-hangzhou.aliyuncs.com"}, None),
+    ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
+    ("https", "notaliyuncs.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "aliyuncs.com"}, "http://p:1"),
+])
+def test_proxy_for(scheme, host, env, expected):
+    assert _rpc.proxy_for(scheme, host, env) == expected
+
+
+# ------------------------------------------------------------------------------------------------ over real HTTP
+
+class KeepAliveEcs(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; records each request's client port (one port = one connection) and query."""
+
+    protocol_version = "HTTP/1.1"
+    script = []
+    seen = []
+
+    def do_POST(self):  # noqa: N802 - http.server naming
+        cls = type(self)
+        cls.seen.append((self.client_address[1], dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
+                         dict(self.headers)))
+        status, body = cls.script.pop(0) if cls.script else (200, {"RequestId": "R"})
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    KeepAliveEcs.script, KeepAliveEcs.seen = [], []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcs)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def sender(**kwargs):
+    return _rpc.RpcSender("LTAIkey", SECRET, "cn-hangzhou", "2014-05-26", use_proxy=False, **kwargs)
+
+
+def request_to(httpd, action="DescribeSecurityGroups", **query):
+    request = _rpc.RpcRequest(action, "2014-05-26")
+    request.set_endpoint("%s:%d" % httpd.server_address)
+    request.set_protocol_type("http")
+    for key, value in query.items():
+        request.add_query_param(key, value)
+    return request
+
+
+def test_calls_share_one_kept_alive_connection_and_are_signed(server):
+    client = sender()
+    for number in range(3):
+        assert json.loads(client.do_action_with_exception(request_to(server, PageNumber=str(number)))) == {"RequestId": "R"}
+    ports = {port for port, _query, _headers in KeepAliveEcs.seen}
+    assert len(KeepAliveEcs.seen) == 3 and len(ports) == 1
+    _port, query, headers = KeepAliveEcs.seen[0]
+    signed = dict(query)
+    expected = _rpc.signature("POST", {key: value for key, value in signed.items() if key != "Signature"}, SECRET)
+    assert signed["Signature"] == expected
+    assert (query["Action"], query["AccessKeyId"], query["RegionId"], query["PageNumber"]) == (
+        "DescribeSecurityGroups", "LTAIkey", "cn-hangzhou", "0")
+    assert headers["x-acs-action"] == "DescribeSecurityGroups"
+    assert SECRET not in json.dumps(KeepAliveEcs.seen)
+
+
+def test_a_connection_the_server_closed_is_replaced_once(server):
+    client = sender()
+    client.do_action_with_exception(request_to(server))
+    # The server drops the idle connection; the next call must still go through, on a new one.
+    client._local.conn.sock.close()  # pylint: disable=protected-access
+    client._local.conn.sock = _ClosedSocket()  # pylint: disable=protected-access
+    client.do_action_with_exception(request_to(server))
+    assert len(KeepAliveEcs.seen) == 2
+
+
+class _ClosedSocket:
+    """A socket whose peer is gone: sending fails as it does after the server closed an idle keep-alive connection."""
+
+    def settimeout(self, _timeout):
+        pass
+
+    def sendall(self, _data):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("status, body, code, request_id", [
+    (400, {"RequestId": "R1", "Code": "InvalidParameter", "Message": "bad"}, "InvalidParameter", "R1"),
+    (503, {"RequestId": "R2", "Code": "ServiceUnavailable", "Message": "down"}, "ServiceUnavailable", "R2"),
+    (502, b"<html>bad gateway</html>", "SDK.UnknownServerError", None),
+])
+def test_error_answers_become_server_errors(server, status, body, code, request_id):
+    KeepAliveEcs.script = [(status, body)]
+    with pytest.raises(_rpc.ServerError) as caught:
+        sender().do_action_with_exception(request_to(server))
+    error = caught.value
+    assert (error.get_error_code(), error.get_http_status(), error.get_request_id()) == (code, status, request_id)
+
+
+def test_no_answer_is_an_http_error_the_client_retries_and_names():
+    client = client_module.EcsClient(sender(connect_timeout=1), "cn-hangzhou",
+                                     endpoint=client_module.parse_endpoint("127.0.0.1:1"), retries=1,
+                                     retry_base_delay=0, sleep=lambda _s: None)
+    with pytest.raises(EcsApiError) as caught:
+        client.call("DescribeSecurityGroups", {})
+    assert caught.value.code == "SDK.HttpError" and caught.value.attempts == 2
+    assert "could not reach the ECS endpoint http://127.0.0.1:1: connection refused" in str(caught.value)
+
+
+# Six levels up from .../ansible_collections/cloudwall/alicloud/plugins/module_utils/_rpc.py.
+COLLECTIONS_ROOT = os.path.abspath(os.path.join(os.path.dirname(_rpc.__file__), *[os.pardir] * 5))
+MODULE_RUN = r'''
+import json, sys
+from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client
+client = _client.EcsClient.from_module_params({"access_key": "LTAIkey", "secret_key": "s", "region": "cn-hangzhou",
+                                               "endpoint": sys.argv[1], "security_token": sys.argv[2] or None}, env={})
+answer = client.call("DescribeSecurityGroups", {"VpcId": "vpc-1"})
+print(json.dumps({"answer": answer, "sdk": sorted(name for name in sys.modules if name.startswith("aliyunsdk")),
+                  "cryptography": "cryptography" in sys.modules}))
+'''
+
+
+@pytest.mark.parametrize("token", ["", "sts-token"], ids=["access-key", "sts-token"])
+def test_a_module_run_imports_neither_the_sdk_nor_cryptography(server, token):
+    # A fresh interpreter, as a module run is: what this test process has imported cannot hide an import.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([COLLECTIONS_ROOT] + sys.path))
+    endpoint = "http://%s:%d" % server.server_address
+    proc = subprocess.run([sys.executable, "-c", MODULE_RUN, endpoint, token], env=env, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result == {"answer": {"RequestId": "R"}, "sdk": [], "cryptography": False}
+    assert KeepAliveEcs.seen[0][1].get("SecurityToken") == (token or None)
