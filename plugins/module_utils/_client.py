@@ -416,7 +416,8 @@ class EcsClient:
     """ECS API calls for one region: flattening, ClientToken, retries with backoff, errors, paging.
 
     ``acs_client`` is anything with ``do_action_with_exception(request) -> bytes``: an _rpc.RpcSender, an AcsClient,
-    or a fake in tests. Requests come from its ``new_request(action)`` when it has one, else from the SDK. ``sleep``, ``clock``, ``rng`` and ``token_factory`` are injectable for tests.
+    or a fake in tests. Requests come from its ``new_request(action)`` when it has one, else from the SDK.
+    ``sleep``, ``clock``, ``rng`` and ``token_factory`` are injectable for tests.
     """
 
     def __init__(self, acs_client, region, endpoint=None, retries=8, retry_max_delay=20.0, retry_timeout=120.0,
@@ -437,7 +438,8 @@ class EcsClient:
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
         self._token_factory = token_factory
-        self._request_factory = request_factory or getattr(acs_client, "new_request", None) or new_sdk_request
+        sender_requests = getattr(acs_client, "new_request", None)
+        self._request_factory = request_factory or sender_requests or new_sdk_request
         self._lock = threading.Lock()  # sg_info reads groups from several threads
 
     @classmethod

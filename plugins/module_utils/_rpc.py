@@ -290,4 +290,3 @@ def _server_error(status, body):
         return ServerError("SDK.UnknownServerError", "HTTP status %d with an answer that is not an ECS error" % status,
                            http_status=status)
     return ServerError(answer["Code"], answer.get("Message", ""), http_status=status, request_id=answer.get("RequestId"))
-

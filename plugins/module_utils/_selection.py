@@ -163,7 +163,7 @@ class SelectionModule(AlicloudModule):
     def read_concurrently(self, read, items):
         """``[read(item) for item in items]`` with at most ``max_workers`` requests in flight.
 
-        One client, shared: the SDK signs each request on its own object and pools connections.
+        One client, shared: each request is signed on its own, and each thread keeps its own connection.
         """
         items = list(items)
         if not items:
