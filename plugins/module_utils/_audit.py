@@ -102,7 +102,8 @@ def is_vpc(group):
 
 
 @lru_cache(maxsize=4096)
-def _network(cidr):
+def parse_network(cidr):
+    """The ip_network of ``cidr`` (host bits allowed), or None when it is not one; cached, networks are immutable."""
     try:
         return ipaddress.ip_network(cidr, strict=False)
     except ValueError:
@@ -112,7 +113,7 @@ def _network(cidr):
 @lru_cache(maxsize=4096)
 def _net_key(cidr):
     """``(version, network as int, prefix length)`` for fast containment tests; ``("text", cidr)`` if unparsable."""
-    network = _network(cidr)
+    network = parse_network(cidr)
     if network is None:
         return ("text", cidr)
     return (network.version, int(network.network_address), network.prefixlen)
@@ -139,6 +140,7 @@ def port_span(rule):
     return _span(rule.port_range)
 
 
+@lru_cache(maxsize=4096)
 def _span(text):
     first, _sep, last = text.partition("/")
     try:
@@ -242,7 +244,7 @@ def is_private_network(cidr):
 
 
 def _is_world(rule):
-    network = _network(rule.peer) if rule.peer_kind == PEER_CIDR else None
+    network = parse_network(rule.peer) if rule.peer_kind == PEER_CIDR else None
     return network is not None and network.prefixlen == 0
 
 
@@ -282,7 +284,7 @@ def check_intranet_cidr_too_broad(group, settings):
     for rule in _effective_cidr_accepts(group):
         if rule_reach(group, rule) != "intranet":
             continue
-        network = _network(rule.peer)
+        network = parse_network(rule.peer)
         if network is None:
             continue
         if network.prefixlen == 0 or (network.version == 4 and _SHARED_INTRANET.subnet_of(network)):

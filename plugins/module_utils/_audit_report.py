@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+from functools import lru_cache
 from collections import OrderedDict, namedtuple
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _reachability as ra
@@ -57,7 +58,13 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#.!|<>~:&@$])")
 
 def md_text(value):
     """Inline Markdown text that renders as the value and nothing else, on one line (also safe in a table cell)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", str(value)))
+    return _md_escaped(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _md_escaped(text):
+    # Cached: a reachability matrix repeats a few labels ("-", "tcp 22") over up to a million cells.
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", text))
 
 
 def md_code(value, in_table=False):
@@ -150,6 +157,7 @@ def reachability(groups):
     """
     ids = _NodeIds()
     by_id = OrderedDict((group.group_id, group) for group in groups)
+    cache = {}  # one for every evaluation over these groups: each group's rules are ordered once
     nodes = OrderedDict()
     edges = []
     inner = []
@@ -160,7 +168,7 @@ def reachability(groups):
         target_id = ids.get(("group", "", group.group_id), group.group_id)
         destination = ra.group_endpoint(group)
         if group.inner_access_policy == "accept" and group.group_type != "enterprise":
-            access = ra.describe_reach(destination, destination, by_id)
+            access = ra.describe_reach(destination, destination, by_id, cache=cache)
             if access:
                 label = "all (members reach each other)" if access == ["all protocols"] else ", ".join(access)
                 inner.append(MapEdge(target_id, target_id, label, True))
@@ -174,7 +182,7 @@ def reachability(groups):
             peers.setdefault(node.node_id, (node, source, version, []))[3].append(rule)
         for node_id, (node, source, version, rules) in peers.items():
             access = ra.describe_reach(source, destination, by_id, protocols=_protocols(version), ip_version=version,
-                                       within=rules)
+                                       within=rules, cache=cache)
             if access:
                 nodes.setdefault(node_id, node)
                 edges.append(MapEdge(node_id, target_id, ", ".join(access), False))

@@ -51,7 +51,7 @@ __metaclass__ = type
 import ipaddress
 from collections import OrderedDict, namedtuple
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import is_private_network, port_span
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import is_private_network, parse_network, port_span
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     EGRESS,
@@ -168,13 +168,6 @@ class _Traffic:
         self.over_internet = over_internet
 
 
-def _network(text):
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
-
-
 def _endpoint_addresses(endpoint, version):
     result = []
     for text in endpoint.addresses:
@@ -192,7 +185,7 @@ def _block_match(block, endpoint, traffic, prefix_lists, notes, rule, group):
 
     True, False, or False with a note when the answer depends on what the endpoint does not say.
     """
-    network = _network(block)
+    network = parse_network(block)
     if network is None or network.version != traffic.ip_version:
         return False
     if endpoint.kind == KIND_INTERNET:
@@ -202,7 +195,7 @@ def _block_match(block, endpoint, traffic, prefix_lists, notes, rule, group):
             _note(notes, rule, group, "admits part of the Internet (%s), not all of it" % block)
         return False
     if endpoint.kind == KIND_CIDR:
-        source = _network(endpoint.network)
+        source = parse_network(endpoint.network)
         if source is None or source.version != network.version:
             return False
         if source.subnet_of(network):
@@ -214,7 +207,7 @@ def _block_match(block, endpoint, traffic, prefix_lists, notes, rule, group):
         entries = prefix_lists.get(endpoint.network)
         if entries is None:
             return network.prefixlen == 0
-        entry_networks = [_network(entry) for entry in entries]
+        entry_networks = [parse_network(entry) for entry in entries]
         entry_networks = [entry for entry in entry_networks if entry is not None and entry.version == network.version]
         return bool(entry_networks) and all(entry.subnet_of(network) for entry in entry_networks)
     addresses = _endpoint_addresses(endpoint, traffic.ip_version)
@@ -286,20 +279,30 @@ def port_span_text(text):
         return MIN_PORT, MAX_PORT
 
 
-def _decide(local, peer, direction, traffic, groups_by_id, prefix_lists, notes):
+def _candidates(local_groups, direction, cache):
+    """``[(group, rule)]`` of ``direction`` over ``local_groups``, in evaluation order; kept in ``cache`` (a dict owned
+    by one caller over one set of groups) per member's groups, since a map evaluates each member many times."""
+    key = (tuple(group.group_id for group in local_groups), direction)
+    found = cache.get(key)
+    if found is None:
+        ordered = []
+        for group_index, group in enumerate(local_groups):
+            for rule_index, rule in enumerate(group.rules):
+                if rule.direction == direction:
+                    ordered.append((evaluation_order(rule), group_index, rule_index, group, rule))
+        ordered.sort(key=lambda item: item[:3])
+        found = cache[key] = [(group, rule) for _order, _group_index, _rule_index, group, rule in ordered]
+    return found
+
+
+def _decide(local, peer, direction, traffic, groups_by_id, prefix_lists, notes, cache):
     """The first matching rule, in evaluation order, over every group of ``local``; else the default."""
     local_groups = [groups_by_id[group_id] for group_id in local.group_ids if group_id in groups_by_id]
     if len(local_groups) < len(local.group_ids):
         missing = [group_id for group_id in local.group_ids if group_id not in groups_by_id]
         return Decision(True, direction, None, None, NOT_EVALUATED,
                         "the rules of %s were not read" % ", ".join(missing))
-    candidates = []
-    for group_index, group in enumerate(local_groups):
-        for rule_index, rule in enumerate(group.rules):
-            if rule.direction == direction:
-                candidates.append((evaluation_order(rule), group_index, rule_index, group, rule))
-    candidates.sort(key=lambda item: item[:3])
-    for _order, _group_index, _rule_index, group, rule in candidates:
+    for group, rule in _candidates(local_groups, direction, cache):
         if rule_matches(rule, group, local, peer, traffic, prefix_lists, notes):
             decision = Decision(rule.policy == "accept", direction, group, rule, None, "")
             return decision._replace(reason=describe_decision(decision))
@@ -327,11 +330,13 @@ def _decide(local, peer, direction, traffic, groups_by_id, prefix_lists, notes):
                     "no ingress rule matches; inbound traffic is denied by default")
 
 
-def evaluate(source, destination, protocol, port, groups, prefix_lists=None, ip_version=4):
+def evaluate(source, destination, protocol, port, groups, prefix_lists=None, ip_version=4, cache=None):
     """Whether ``source`` reaches ``destination`` (a member) on ``protocol``/``port``: an Answer.
 
     ``groups`` maps group ids to groups (or is a list of groups); the groups of both members should be in it.
+    ``cache``: a dict a caller passes to every evaluation over the same ``groups``, so rules are ordered once.
     """
+    cache = {} if cache is None else cache
     groups_by_id = groups if isinstance(groups, dict) else OrderedDict((group.group_id, group) for group in groups)
     prefix_lists = prefix_lists or {}
     protocol = protocol.upper()
@@ -346,8 +351,8 @@ def evaluate(source, destination, protocol, port, groups, prefix_lists=None, ip_
     notes = []
     egress = None
     if source.kind in MEMBER_KINDS:
-        egress = _decide(source, destination, EGRESS, traffic, groups_by_id, prefix_lists, notes)
-    ingress = _decide(destination, source, INGRESS, traffic, groups_by_id, prefix_lists, notes)
+        egress = _decide(source, destination, EGRESS, traffic, groups_by_id, prefix_lists, notes, cache)
+    ingress = _decide(destination, source, INGRESS, traffic, groups_by_id, prefix_lists, notes, cache)
     reachable = ingress.allowed and (egress is None or egress.allowed)
     return Answer(source, destination, protocol.lower(), port, reachable, ingress, egress, tuple(notes))
 
@@ -495,18 +500,29 @@ def _boundaries(rules, protocol):
     return sorted(points)
 
 
-def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_version=4, within=None):
+def _group_boundaries(group, protocol, cache):
+    """``_boundaries`` of one group's rules, kept in ``cache``: a map evaluates each group against many peers."""
+    key = ("boundaries", group.group_id, protocol)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _boundaries(group.rules, protocol)
+    return found
+
+
+def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_version=4, within=None, cache=None):
     """The port intervals ``[(first, last), ...]`` on which ``source`` reaches ``destination`` over ``protocol``
     (tcp or udp), evaluated once per interval on which no rule changes: exact, not sampled.
 
-    ``within``: only ports these rules cover (of ``protocol`` or ALL), e.g. the rules that name a peer."""
+    ``within``: only ports these rules cover (of ``protocol`` or ALL), e.g. the rules that name a peer.
+    ``cache``: as evaluate() takes it."""
+    cache = {} if cache is None else cache
     groups_by_id = groups if isinstance(groups, dict) else OrderedDict((group.group_id, group) for group in groups)
-    rules = []
+    points = set(_boundaries(within or [], protocol.upper()))
     for endpoint in (source, destination):
         for group_id in endpoint.group_ids:
             if group_id in groups_by_id:
-                rules.extend(groups_by_id[group_id].rules)
-    points = _boundaries(rules + list(within or []), protocol.upper())
+                points.update(_group_boundaries(groups_by_id[group_id], protocol.upper(), cache))
+    points = sorted(points)
     spans = None
     if within is not None:
         spans = [port_span(rule) for rule in within if rule.protocol in (protocol.upper(), "ALL")]
@@ -515,7 +531,7 @@ def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_v
         last = points[index + 1] - 1 if index + 1 < len(points) else MAX_PORT
         if spans is not None and not any(low <= first <= high for low, high in spans):
             continue
-        answer = evaluate(source, destination, protocol, first, groups_by_id, prefix_lists, ip_version)
+        answer = evaluate(source, destination, protocol, first, groups_by_id, prefix_lists, ip_version, cache)
         if answer.reachable:
             if intervals and intervals[-1][1] == first - 1:
                 intervals[-1] = (intervals[-1][0], last)
@@ -525,11 +541,13 @@ def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_v
 
 
 def describe_reach(source, destination, groups, prefix_lists=None, protocols=("TCP", "UDP", "ICMP", "GRE"), ip_version=4,
-                   within=None):
+                   within=None, cache=None):
     """What ``source`` may use to reach ``destination``: ``["tcp 22", "tcp 8000-8080", "icmp"]``, or
     ``["all protocols"]`` when every protocol and port gets through; ``[]`` when nothing does.
 
-    ``within``: only what these rules cover (the audit map labels an edge with what the rules naming a peer grant)."""
+    ``within``: only what these rules cover (the audit map labels an edge with what the rules naming a peer grant).
+    ``cache``: as evaluate() takes it; the audit map passes one for all its pairs."""
+    cache = {} if cache is None else cache
     parts = []
     complete = True
     if within is not None:
@@ -538,7 +556,7 @@ def describe_reach(source, destination, groups, prefix_lists=None, protocols=("T
         complete = "ALL" in named
     for protocol in protocols:
         if protocol in PORTED_PROTOCOLS:
-            intervals = reached_ports(source, destination, protocol, groups, prefix_lists, ip_version, within)
+            intervals = reached_ports(source, destination, protocol, groups, prefix_lists, ip_version, within, cache)
             if intervals != [(MIN_PORT, MAX_PORT)]:
                 complete = False
             for first, last in intervals:
@@ -547,7 +565,7 @@ def describe_reach(source, destination, groups, prefix_lists=None, protocols=("T
                 else:
                     parts.append("%s %s" % (protocol.lower(), first if first == last else "%d-%d" % (first, last)))
         else:
-            if evaluate(source, destination, protocol, None, groups, prefix_lists, ip_version).reachable:
+            if evaluate(source, destination, protocol, None, groups, prefix_lists, ip_version, cache).reachable:
                 parts.append(protocol.lower())
             else:
                 complete = False
