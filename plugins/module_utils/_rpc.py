@@ -32,6 +32,10 @@ SIGNATURE_VERSION = "1.0"
 USER_AGENT = "cloudwall.alicloud (Python RPC signer 1.0)"
 # The SDK's variable for a CA bundle, honoured the same way when the ca_bundle option is not given.
 CA_BUNDLE_ENV = "ALIBABA_CLOUD_CA_BUNDLE"
+SIGNATURE_MISMATCH = "SignatureDoesNotMatch"
+# What a SignatureDoesNotMatch means when the server signed the same text: the SDK says so too (as InvalidAccessKeySecret).
+WRONG_SECRET_MESSAGE = ("The AccessKeySecret is wrong for this AccessKeyId: the server signed the same request text and "
+                        "got another signature.")
 # A kept-alive connection the server closed while idle fails on reuse in one of these ways, before any answer.
 _STALE_CONNECTION = (RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
@@ -84,10 +88,14 @@ def canonical_query(params):
     return "&".join("%s=%s" % (percent_encode(key), percent_encode(params[key])) for key in sorted(params))
 
 
+def string_to_sign(method, params):
+    """``METHOD&%2F&<encoded canonical query>``: what the signature signs."""
+    return "%s&%s&%s" % (method, percent_encode("/"), percent_encode(canonical_query(params)))
+
+
 def signature(method, params, secret):
-    """Base64 HMAC-SHA1, keyed with ``secret + "&"``, of ``METHOD&%2F&<encoded canonical query>``."""
-    string_to_sign = "%s&%s&%s" % (method, percent_encode("/"), percent_encode(canonical_query(params)))
-    digest = hmac.new((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1).digest()
+    """Base64 HMAC-SHA1, keyed with ``secret + "&"``, of string_to_sign()."""
+    digest = hmac.new((secret + "&").encode("utf-8"), string_to_sign(method, params).encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -200,7 +208,10 @@ class RpcSender:
         except (OSError, HTTPException) as exc:
             raise ClientError("SDK.HttpError", "%s: %s" % (type(exc).__name__, exc))
         if status >= 400:
-            raise _server_error(status, body)
+            error = _server_error(status, body)
+            if error.code == SIGNATURE_MISMATCH and _signed_same_text(error.message, params):
+                error.message = WRONG_SECRET_MESSAGE
+            raise error
         return body
 
     def close(self):
@@ -278,6 +289,14 @@ def _proxy_headers(proxy_url):
         return None
     credentials = "%s:%s" % (unquote(proxy_url.username), unquote(proxy_url.password or ""))
     return {"Proxy-Authorization": "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")}
+
+
+def _signed_same_text(message, params):
+    """Whether the server's SignatureDoesNotMatch message quotes the string this request signed: then the text agrees
+    and only the secret can differ (ECS appends ``server string to sign is:<text>``)."""
+    _before, found, quoted = message.partition("string to sign is:")
+    unsigned = dict((key, value) for key, value in params.items() if key != "Signature")
+    return bool(found) and quoted.strip() == string_to_sign("POST", unsigned)
 
 
 def _server_error(status, body):

@@ -107,6 +107,8 @@ class KeepAliveEcs(BaseHTTPRequestHandler):
         cls.seen.append((self.client_address[1], dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
                          dict(self.headers)))
         status, body = cls.script.pop(0) if cls.script else (200, {"RequestId": "R"})
+        if callable(body):
+            body = body(cls.seen[-1][1])
         payload = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -228,3 +230,23 @@ def test_a_module_run_imports_neither_the_sdk_nor_cryptography(server, token):
     result = json.loads(proc.stdout)
     assert result == {"answer": {"RequestId": "R"}, "sdk": [], "cryptography": False}
     assert KeepAliveEcs.seen[0][1].get("SecurityToken") == (token or None)
+
+
+def _mismatch(text_of):
+    def answer(query):
+        unsigned = dict((key, value) for key, value in query.items() if key != "Signature")
+        return {"RequestId": "R9", "Code": "SignatureDoesNotMatch",
+                "Message": "Specified signature is not matched with our calculation. server string to sign is:%s" % text_of(unsigned)}
+    return answer
+
+
+@pytest.mark.parametrize("text_of, wrong_secret", [
+    (lambda unsigned: _rpc.string_to_sign("POST", unsigned), True),
+    (lambda unsigned: _rpc.string_to_sign("GET", unsigned), False),
+], ids=["same-text-so-the-secret", "another-text"])
+def test_a_signature_mismatch_over_the_same_text_says_the_secret_is_wrong(server, text_of, wrong_secret):
+    KeepAliveEcs.script = [(400, _mismatch(text_of))]
+    with pytest.raises(_rpc.ServerError) as caught:
+        sender().do_action_with_exception(request_to(server))
+    assert caught.value.get_error_code() == "SignatureDoesNotMatch"
+    assert (caught.value.get_error_msg() == _rpc.WRONG_SECRET_MESSAGE) is wrong_secret
