@@ -56,7 +56,7 @@ SECTIONS = ('noop', 'sg_rule', 'sg_membership', 'scale', 'fleet')
 
 HOW_MEASURED = '''\
 - One emulator process (`python -m emulator`, SQLite state in a temporary directory) serves every benchmark; the
-  modules run unchanged through `ansible-playbook -i localhost, -c local` with the real SDK.
+  modules run unchanged through `ansible-playbook -i localhost, -c local`, signing and sending as for the real cloud.
 - Every run is one play: an `ansible.builtin.ping` task, then the measured task. A small callback plugin
   (written by `sg_rule_bench.py`) records each task's wall time from its start to its result, so controller
   start-up is not counted. The ping task is the floor (fork, module transfer, interpreter start);

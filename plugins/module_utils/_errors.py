@@ -44,7 +44,7 @@ def is_already_done(action, code):
     return code in ALREADY_DONE_CODES.get(action, ())
 
 
-# The SDK puts every request parameter in the URL; a connection error repeats that URL
+# Every request parameter travels in the URL (_rpc and the SDK alike); a connection error may repeat that URL
 # (AccessKeyId, Signature, SecurityToken, ...), so any query string is dropped from messages.
 _QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
 # SignatureDoesNotMatch carries the server's string-to-sign after this phrase: it is noise for a
@@ -67,7 +67,8 @@ def scrub(text, secrets=()):
     return text
 
 
-# What a failed connection says, from the urllib3/requests text the SDK wraps, most specific first.
+# What a failed connection says, from the socket, ssl and http.client texts _rpc passes on (or the urllib3 text the
+# SDK wraps), most specific first.
 _CONNECTION_REASONS = (
     (re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed", re.I), "its TLS certificate could not be verified"),
     (re.compile(r"Name or service not known|nodename nor servname|getaddrinfo failed|Temporary failure in name resolution", re.I),

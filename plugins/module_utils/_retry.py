@@ -7,7 +7,7 @@
 
 Policy (ECS_API.md section 2):
 - retry any error code containing Throttling, ServiceUnavailable, InternalError, UnknownError or
-  OperationConflict, any HTTP 5xx, and the SDK's connection/timeout error (SDK.HttpError);
+  OperationConflict, any HTTP 5xx, and a connection/timeout error (SDK.HttpError, as _rpc and the SDK name it);
 - wait with "full jitter" exponential backoff: before retry n (1-based) sleep a uniform random time
   in [0, min(max_delay, base * 2 ** (n - 1))]. Full jitter spreads many clients hitting the same
   throttled account apart, which fixed or equal-jitter schedules do not.
