@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
+import socketserver
+import ssl
 import subprocess
 import sys
 import threading
@@ -250,3 +254,107 @@ def test_a_signature_mismatch_over_the_same_text_says_the_secret_is_wrong(server
         sender().do_action_with_exception(request_to(server))
     assert caught.value.get_error_code() == "SignatureDoesNotMatch"
     assert (caught.value.get_error_msg() == _rpc.WRONG_SECRET_MESSAGE) is wrong_secret
+
+
+# ------------------------------------------------------------------------------------------------ HTTPS and proxies
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command, as the emulator's --tls does)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = str(directory / "cert.pem"), str(directory / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(server, certificate):  # pylint: disable=redefined-outer-name
+    """The keep-alive ECS of ``server``, also over HTTPS on another port."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcs)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def https_request(httpd):
+    request = request_to(httpd)
+    request.set_protocol_type("https")
+    return request
+
+
+def test_https_verifies_the_certificate_against_the_bundle_given(tls_server, certificate):
+    cert, _key = certificate
+    assert json.loads(sender(verify=cert).do_action_with_exception(https_request(tls_server))) == {"RequestId": "R"}
+    assert json.loads(sender(verify=False).do_action_with_exception(https_request(tls_server))) == {"RequestId": "R"}
+    with pytest.raises(_rpc.ClientError) as caught:
+        sender(verify=True, env={}).do_action_with_exception(https_request(tls_server))
+    assert caught.value.get_error_code() == "SDK.HttpError"
+    assert "certificate verify failed" in caught.value.get_error_msg()
+
+
+class ConnectProxy(socketserver.ThreadingTCPServer):
+    """An HTTP proxy that only tunnels (CONNECT), recording each target and request header block."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.tunnels = []
+        socketserver.ThreadingTCPServer.__init__(self, ("127.0.0.1", 0), _ConnectHandler)
+
+
+class _ConnectHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += self.rfile.read(1)
+        request_line = head.split(b"\r\n", 1)[0].decode("ascii")
+        self.server.tunnels.append(head.decode("ascii"))
+        target = request_line.split()[1]
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.wfile.flush()
+
+        def pump(source, sink):
+            try:
+                while True:
+                    data = source.recv(65536)
+                    if not data:
+                        break
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                sink.close()
+
+        threading.Thread(target=pump, args=(upstream, self.connection), daemon=True).start()
+        pump(self.connection, upstream)
+
+
+def test_https_goes_through_the_proxy_the_environment_names_with_its_credentials(tls_server, certificate):
+    cert, _key = certificate
+    proxy = ConnectProxy()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        env = {"HTTPS_PROXY": "http://ops:p%%40ss@127.0.0.1:%d" % proxy.server_address[1]}
+        client = _rpc.RpcSender("LTAIkey", SECRET, "cn-hangzhou", "2014-05-26", verify=cert, env=env)
+        for _call in range(2):
+            assert json.loads(client.do_action_with_exception(https_request(tls_server))) == {"RequestId": "R"}
+        # One tunnel for both calls (kept alive), to the ECS endpoint, with the proxy's basic credentials.
+        assert len(proxy.tunnels) == 1
+        assert proxy.tunnels[0].startswith("CONNECT 127.0.0.1:%d HTTP/1.1" % tls_server.server_address[1])
+        assert "Proxy-Authorization: Basic b3BzOnBAc3M=" in proxy.tunnels[0]
+        assert SECRET not in proxy.tunnels[0]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
