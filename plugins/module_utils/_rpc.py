@@ -197,6 +197,7 @@ class RpcSender:
 
     def do_action_with_exception(self, request):
         """Send ``request``; the answer's body as bytes. Raises ServerError (status >= 400) or ClientError."""
+        # The public endpoint the ECS API reference lists for every region (the old SDK table's legacy names aside).
         host = request.endpoint or "ecs.%s.aliyuncs.com" % self.region
         params = signed_params(request.action, request.version, request.query, self.access_key, self._secret,
                                region=self.region, security_token=self._security_token)
