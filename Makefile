@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv collection sanity units units-fast emulator-tests conformance integration lint build-check test demo bench dist clean
+.PHONY: help venv collection mermaid-parser sanity units units-fast emulator-tests conformance integration lint build-check test demo bench dist clean
 
 help:
 	@echo "make demo   - start the emulator, run the demo playbook twice (idempotent), show the result"
@@ -28,6 +28,7 @@ help:
 	@echo "make dist   - build the emulator's wheel (cloudwall-ecs-emulator) into build/dist-emulator"
 	@echo "make bench  - run the benchmarks, print the tables, write benchmarks/RESULTS.md (not part of make test)"
 	@echo "make units-fast - the unit tests with plain pytest (seconds); make units (ansible-test) stays the gate"
+	@echo "make mermaid-parser - install the pinned Mermaid parser the report tests run (npm ci into build/mermaid)"
 	@echo "parts of make test: sanity units emulator-tests conformance integration lint build-check"
 	@echo "make clean  - remove .venv and build/"
 
@@ -42,6 +43,36 @@ $(VENV)/.installed: tests/requirements.txt requirements.txt
 
 collection: venv
 	@$(BIN)/python hacking/sync_collection.py $(ROOT) $(COLLECTION)
+
+# Mermaid's own parser for the report tests (tests/lib/mermaid_check.py, tests/lib/mermaid/README.md): the packages
+# pinned by tests/lib/mermaid/package-lock.json, installed by npm ci into build/mermaid/node_modules, where the tests
+# look; again only when the lock file changes. Without node (20.19 or later) and npm the parser tests skip and say
+# so, except in CI (CI=true), where that fails here.
+MERMAID_DIR := $(BUILD)/mermaid
+MERMAID_STAMP := $(MERMAID_DIR)/node_modules/.cloudwall-installed
+MERMAID_LOCK := tests/lib/mermaid/package.json tests/lib/mermaid/package-lock.json
+
+mermaid-parser: $(MERMAID_STAMP)
+
+$(MERMAID_STAMP): $(MERMAID_LOCK)
+	@missing=""; \
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then missing="node and npm are not both on PATH"; \
+	elif ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then \
+	  missing="node $$(node --version) is older than 20.19 (jsdom needs 20.19 or later)"; fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$${CI:-}" = "true" ]; then \
+	    echo "mermaid-parser: $$missing. CI (CI=true) runs the report charts through Mermaid's parser: install Node.js 20.19+ with npm." >&2; exit 1; \
+	  fi; \
+	  echo "mermaid-parser: $$missing: the Mermaid parser tests will be skipped (the strict chart check still runs)"; exit 0; \
+	fi; \
+	rm -rf $(MERMAID_DIR) && mkdir -p $(MERMAID_DIR) && cp $(MERMAID_LOCK) $(MERMAID_DIR)/; \
+	echo "mermaid-parser: npm ci into $(MERMAID_DIR)"; \
+	if ! (cd $(MERMAID_DIR) && npm ci --no-audit --no-fund --loglevel=error); then \
+	  rm -rf $(MERMAID_DIR)/node_modules; \
+	  if [ "$${CI:-}" = "true" ]; then echo "mermaid-parser: npm ci failed (see above)" >&2; exit 1; fi; \
+	  echo "mermaid-parser: npm ci failed: the Mermaid parser tests will be skipped"; exit 0; \
+	fi; \
+	touch $@
 
 # ansible-test downloads a pip bootstrap script from a host that may be out of reach; the stand-in does the
 # same with ensurepip (see hacking/get_pip_offline.py).
@@ -58,13 +89,13 @@ sanity: collection $(PIP_CACHE_SCRIPT)
 	    --python-interpreter "$$interpreter" --color no) || exit 1; \
 	done
 
-units: collection $(PIP_CACHE_SCRIPT)
+units: collection mermaid-parser $(PIP_CACHE_SCRIPT)
 	cd $(COLLECTION) && $(BIN)/ansible-test units --venv --python $(ANSIBLE_TEST_PYTHON) --color no
 
 # Every pytest run starts in the build tree; pytest.ini adds --ansible-unit-inject-only, so pytest-ansible puts
 # ANSIBLE_COLLECTIONS_PATH (exported above) on the import path and shared test code is imported as
 # ansible_collections.cloudwall.alicloud.tests.lib / .tests.unit.
-units-fast: collection
+units-fast: collection mermaid-parser
 	cd $(COLLECTION) && $(BIN)/python -m pytest tests/unit -q
 
 emulator-tests: collection
@@ -84,7 +115,7 @@ dist: venv
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir $(BUILD)/dist-emulator $(BUILD)/emulator-src
 	@ls $(BUILD)/dist-emulator/*.whl
 
-integration: collection
+integration: collection mermaid-parser
 	cd $(COLLECTION) && $(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS)
 
 lint: collection

@@ -3,8 +3,8 @@
 """What the benchmarks share: the emulator and its readers, timed ansible-playbook runs, tables, worlds.
 
 ``Bench`` (one timed ansible-playbook run, with its calls), ``PlayRun``, ``Case`` (the runs of one case),
-``spread`` and ``ansible_version`` are what every module benchmark measures with; ``build_world`` and
-``audit_options`` are the sg_audit / sg_info worlds.
+``spread`` and ``ansible_version`` are what every module benchmark measures with; ``bulk_rules`` is the rule list of
+the sg_rule and no-op benchmarks; ``build_world`` and ``audit_options`` are the sg_audit / sg_info worlds.
 
 The shared test code (tests/lib) is imported through the collection namespace from the build tree, so run the
 benchmarks with it on the import path, as ``make bench`` does: ``PYTHONPATH=build python benchmarks/<name>.py``
@@ -210,6 +210,18 @@ def ansible_version():
         return 'ansible-core %s' % __version__
     except ImportError:
         return 'ansible-core (not importable)'
+
+
+def bulk_rules(count, changed_index=None, variant=0):
+    """``count`` distinct tcp/443 rules; the rule at ``changed_index`` gets a description that varies with ``variant``."""
+    rules = []
+    for index in range(count):
+        description = 'bulk rule %d' % index
+        if index == changed_index:
+            description += ' (edit %d)' % variant
+        rules.append({'protocol': 'tcp', 'ports': 443, 'cidr': '10.%d.%d.0/24' % (index // 250, index % 250),
+                      'description': description})
+    return rules
 
 
 def build_world(admin, ecs, groups, rules_per_group):

@@ -28,8 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench_common import DEMO_VPC, DEMO_VSWITCH, Bench, Case, EmulatorProcess, ansible_version, spread
-from sg_rule_bench import bulk_rules
+from bench_common import DEMO_VPC, DEMO_VSWITCH, Bench, Case, EmulatorProcess, ansible_version, bulk_rules, spread
 
 RULE_SIZES = (10, 50, 150)
 TAGS = {'tier': 'web', 'owner': 'bench'}

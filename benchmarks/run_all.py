@@ -12,7 +12,9 @@ Usage (from the repository root, with the Python of .venv or any Python with ans
   and time per doubling (sg_info_bench.py, on the worlds of sg_audit_bench.py);
 - the no-op of every module beside ping, with payload import counts (noop_bench.py);
 - every table above at 0 ms and at 50 ms added per ECS call (``--latency``);
-- sg_info and sg_audit over 1000 groups of 20 rules at 50 ms per call (goal: under 15 s).
+- sg_info and sg_audit over 1000 groups of 20 rules in one region at 50 ms per call (goal: under 15 s);
+- the fleet audit: playbooks/fleet_audit.yml on 4 targets (2 accounts x 2 regions) x 200 groups, forks 1 and forks 4,
+  at 0 ms and at 50 ms per call (fleet_bench.py).
 
 Every case runs ``--runs`` times; a figure is the median with min and max. ``--quick`` is a smoke run (one run,
 fewer sizes) that only prints unless ``--output`` is given, so it never replaces the full results.
@@ -32,6 +34,7 @@ import time
 
 from bench_common import REPO_ROOT, Bench, EcsReader, EmulatorProcess, ansible_version, spread
 # The runner composes each benchmark's own measurement; their shared code is in bench_common.
+import fleet_bench
 from noop_bench import measure_noops, noop_table
 from sg_info_bench import fleet_table, measure_fleet, measure_scale, scale_table
 from sg_membership_bench import measure_membership, membership_table
@@ -42,8 +45,9 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUTPUT = os.path.join(BENCH_DIR, 'RESULTS.md')
 # The no-op ratios measured before issue 14's changes (commit 3f012b1), kept beside the fresh ones.
 BASELINE = os.path.join(BENCH_DIR, 'baseline_noop.md')
-FULL = {'rule_sizes': (10, 50, 150), 'group_sizes': (50, 100, 200), 'fleet_groups': 1000}
-QUICK = {'rule_sizes': (10,), 'group_sizes': (50, 100), 'fleet_groups': 100}
+FULL = {'rule_sizes': (10, 50, 150), 'group_sizes': (50, 100, 200), 'fleet_groups': 1000,
+        'fleet_audit_groups': fleet_bench.GROUPS}
+QUICK = {'rule_sizes': (10,), 'group_sizes': (50, 100), 'fleet_groups': 100, 'fleet_audit_groups': 20}
 INSTANCES = 150
 RULES_PER_GROUP = 100
 # Every table is measured at each of these: 0 ms (the emulator as is) and 50 ms added to every ECS call (the
@@ -52,7 +56,13 @@ LATENCIES = (0, 50)
 FLEET_RULES = 20
 FLEET_LATENCY = 50
 FLEET_GOAL_SECONDS = 15
-SECTIONS = ('noop', 'sg_rule', 'sg_membership', 'scale', 'fleet')
+# Section titles: the 1000 groups are one region of one account, not a fleet.
+LARGE_TITLE = 'sg_info and sg_audit over %d groups of one region at %d ms per call'
+FLEET_AUDIT_TITLE = 'Fleet audit: fleet_audit.yml on %d targets (2 accounts x 2 regions) x %d groups, forks 1 and 4'
+# 'large' is sg_info and sg_audit over 1000 groups of one region; 'fleet_audit' is playbooks/fleet_audit.yml over
+# several accounts and regions. fleet_audit runs last: it leaves the emulator reset to the demo seed.
+SECTIONS = ('noop', 'sg_rule', 'sg_membership', 'scale', 'large', 'fleet_audit')
+FORKS = fleet_bench.FORKS
 
 HOW_MEASURED = '''\
 - One emulator process (`python -m emulator`, SQLite state in a temporary directory) serves every benchmark; the
@@ -80,8 +90,9 @@ HOW_MEASURED = '''\
 - No-op: one play per run holds a ping task and the no-op task of every module (`noop_bench.py`); "payload imports"
   is the number of modules the kept AnsiballZ payload imports when run again under `python -X importtime` (exact);
   "payload CPU s" the median CPU time of 5 more runs of it (load hardly changes CPU time, it does change wall time).
-- Fleet: sg_info and sg_audit, each with its default options (sg_info: rules, no members), over 1000 groups of 20
-  rules, one instance each, at 50 ms per call with the default `max_workers`.'''
+- 1000 groups in one region (not the fleet): sg_info and sg_audit, each with its default options (sg_info: rules, no
+  members), over 1000 groups of 20 rules, one instance each, at 50 ms per call with the default `max_workers`.
+''' + fleet_bench.HOW_MEASURED
 
 
 def cpu_model():
@@ -274,11 +285,18 @@ def main(argv=None):
                     sections.append((module, tables(scale, lambda result, latency, module=module: scale_table(
                         module, result[module], RULES_PER_GROUP, latency))))
 
-            if 'fleet' in args.sections:
+            if 'large' in args.sections:
                 fleet = measure_fleet(bench, ecs, sizes['fleet_groups'], FLEET_RULES, args.runs, FLEET_LATENCY)
-                load.sample('after the fleet')
-                sections.append(('sg_info and sg_audit over %d groups at %d ms per call' % (sizes['fleet_groups'], FLEET_LATENCY),
+                load.sample('after the 1000 groups')
+                sections.append((LARGE_TITLE % (sizes['fleet_groups'], FLEET_LATENCY),
                                  fleet_table(fleet, FLEET_RULES, FLEET_LATENCY, FLEET_GOAL_SECONDS)))
+
+            if 'fleet_audit' in args.sections:
+                rows = fleet_bench.measure_fleet_audit(emulator, workdir, sizes['fleet_audit_groups'], args.latencies, FORKS,
+                                                       args.runs)
+                load.sample('after the fleet audit')
+                sections.append((FLEET_AUDIT_TITLE % (len(fleet_bench.TARGETS), sizes['fleet_audit_groups']),
+                                 fleet_bench.fleet_audit_table(rows, sizes['fleet_audit_groups'])))
         finally:
             emulator.stop()
     elapsed = time.perf_counter() - started

@@ -34,19 +34,7 @@ import platform
 import sys
 import tempfile
 
-from bench_common import Bench, Case, EmulatorProcess, ansible_version, spread
-
-
-def bulk_rules(count, changed_index=None, variant=0):
-    """``count`` distinct tcp/443 rules; the rule at ``changed_index`` gets a description that varies with ``variant``."""
-    rules = []
-    for index in range(count):
-        description = 'bulk rule %d' % index
-        if index == changed_index:
-            description += ' (edit %d)' % variant
-        rules.append({'protocol': 'tcp', 'ports': 443, 'cidr': '10.%d.%d.0/24' % (index // 250, index % 250),
-                      'description': description})
-    return rules
+from bench_common import Bench, Case, EmulatorProcess, ansible_version, bulk_rules, spread
 
 
 def sg_rule_task(group_id, rules):

@@ -15,7 +15,7 @@ from .admin import AdminError
 from .auth import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from .seeds import DEFAULT_REGION, SEEDS
 from .server import ADMIN_TOKEN_HEADER, is_loopback, make_server
-from .tls import TlsError, server_context
+from .tls import ServerTls, TlsError, server_tls
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -69,14 +69,26 @@ def main(argv: list[str] | None = None) -> int:
     seed_document = read_seed_file(args.seed_file) if args.seed_file else None
     exposed = not is_loopback(args.host)
     admin_token = args.admin_token or (secrets.token_urlsafe(24) if exposed else None)
-    ssl_context, ca_cert = None, None
+    tls: ServerTls | None = None
     if args.tls:
         try:
-            ssl_context, ca_cert = server_context(args.tls_cert, args.tls_key, args.host)
+            tls = server_tls(args.tls_cert, args.tls_key, args.host)
         except TlsError as error:
             raise SystemExit(f"--tls: {error}") from None
     try:
-        server = make_server(args.host, args.port, args.state, args.seed, seed_document, admin_token=admin_token, ssl_context=ssl_context)
+        return _serve(args, seed_document, admin_token, tls)
+    finally:
+        # A generated certificate's directory goes when the server stops: SIGTERM and SIGINT end serve_forever,
+        # so they pass here too (only SIGKILL leaves it behind).
+        if tls is not None:
+            tls.cleanup()
+
+
+def _serve(args: argparse.Namespace, seed_document: dict[str, Any] | None, admin_token: str | None, tls: ServerTls | None) -> int:
+    exposed = not is_loopback(args.host)
+    try:
+        server = make_server(args.host, args.port, args.state, args.seed, seed_document, admin_token=admin_token,
+                             ssl_context=tls.context if tls else None)
     except AdminError as error:  # a refused seed file is the user's to fix
         raise SystemExit(f"--seed-file {args.seed_file}: {error}") from None
     if exposed:
@@ -96,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"endpoint: {server.endpoint}")
     if admin_token:
         print(f"admin_token: {admin_token}")
-    if ca_cert:
-        print(f"ca_cert: {ca_cert}")
+    if tls is not None:  # the certificate to trust: the generated one, or the user's --tls-cert
+        print(f"ca_cert: {tls.ca_cert}")
     print(f"access_key_id: {DEMO_ACCESS_KEY_ID}")
     print(f"access_key_secret: {DEMO_ACCESS_KEY_SECRET}")
     print(f"region: {DEFAULT_REGION}")

@@ -11,7 +11,10 @@ ERRORS: dict[str, tuple[int, str]] = {
     "IncompleteSignature": (400, "The request signature does not conform to Aliyun standards."),
     "SignatureDoesNotMatch": (400, "Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"),
     "SignatureNonceUsed": (400, "The request signature nonce has been used."),
-    "IllegalTimestamp": (400, 'The input parameter "Timestamp" that is mandatory for processing this request is not supplied or is out of date.'),
+    # Alibaba Cloud common error codes: IllegalTimestamp for a Timestamp not supplied (or malformed), and
+    # InvalidTimeStamp.Expired for one more than 15 minutes from the server's clock.
+    "IllegalTimestamp": (400, 'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.'),
+    "InvalidTimeStamp.Expired": (400, "Specified time stamp or date value is expired."),
     "InvalidAccessKeyId.NotFound": (400, "Specified access key is not found."),
     "InvalidSecurityToken.Malformed": (403, "The specified SecurityToken is malformed or does not match the AccessKeyId."),
     "InvalidSecurityToken.Expired": (403, "The specified SecurityToken is expired."),

@@ -39,15 +39,44 @@ def generate_certificate(directory: str, host: str) -> tuple[str, str]:
     return cert, key
 
 
-def server_context(cert: str | None, key: str | None, host: str, directory: str | None = None) -> tuple[ssl.SSLContext, str]:
-    """An SSL context for the server and the path of the certificate clients should trust."""
-    if cert is None:
-        directory = directory or tempfile.mkdtemp(prefix="ecs-emulator-tls-")
-        cert, key = generate_certificate(directory, host)
+class ServerTls:
+    """The server's SSL context, the certificate clients should trust, and the temporary directory of a generated
+    certificate (None for a user's own), removed by cleanup() when the server stops."""
+
+    def __init__(self, context: ssl.SSLContext, ca_cert: str, directory: str | None = None):
+        self.context = context
+        self.ca_cert = ca_cert
+        self.directory = directory
+
+    def cleanup(self) -> None:
+        """Remove the generated certificate's directory; a user's own certificate and key are never touched."""
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
+
+
+def _load(cert: str, key: str) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
         context.load_cert_chain(cert, key)
     except (OSError, ssl.SSLError) as error:
         raise TlsError(f"cannot load the certificate {cert} with key {key}: {error}") from None
-    return context, cert
+    return context
+
+
+def server_tls(cert: str | None, key: str | None, host: str) -> ServerTls:
+    """HTTPS for the server: the user's certificate and key, or a self-signed certificate made in a new temporary
+    directory. A generated private key is deleted as soon as the context holds it (it never has to be read again);
+    the certificate stays for clients to trust until cleanup()."""
+    if cert is not None and key is not None:
+        return ServerTls(_load(cert, key), cert)
+    directory = tempfile.mkdtemp(prefix="ecs-emulator-tls-")
+    try:
+        cert, key = generate_certificate(directory, host)
+        context = _load(cert, key)
+        os.unlink(key)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return ServerTls(context, cert, directory)

@@ -22,15 +22,9 @@ KEEP = ('tests/output/', '.git/')
 
 
 def checkout_files(root):
-    """Files git knows, symlinks left out: the collection has none, and the only ones a checkout may hold are the
-    links pytest-ansible made under collections/ when pytest ran without --ansible-unit-inject-only (before
-    pytest.ini added it); copying those would put a second copy of the collection into the build."""
+    """Files git knows (tracked, or untracked and not ignored) that are on disk."""
     out = subprocess.check_output(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=root)
-    paths = [path for path in out.decode('utf-8').split('\0') if path and os.path.isfile(os.path.join(root, path))]
-    links = sorted(path for path in paths if os.path.islink(os.path.join(root, path)))
-    if links:
-        print('not copied: %d symlink(s), e.g. %s (a leftover pytest-ansible link farm can be deleted)' % (len(links), links[0]))
-    return sorted(set(paths) - set(links))
+    return sorted(path for path in out.decode('utf-8').split('\0') if path and os.path.isfile(os.path.join(root, path)))
 
 
 def mirror(root, target):

@@ -145,6 +145,8 @@ def describe_network_interfaces(ctx: Context) -> dict[str, Any]:
         "Status": row["status"], "Type": row["eni_type"], "InstanceId": row["instance_id"], "VpcId": row["vpc_id"],
         "VSwitchId": row["vswitch_id"], "ZoneId": row["zone_id"], "PrivateIpAddress": row["private_ip"], "MacAddress": row["mac"],
         "CreationTime": row["creation_time"], "SecurityGroupIds": {"SecurityGroupId": groups[member_ids[row["eni_id"]]]},
+        # The caller's account id (Tea model DescribeNetworkInterfacesResponseBody...NetworkInterfaceSet.OwnerId).
+        "OwnerId": ctx.account,
         "Tags": tags_answer(tags.get(row["eni_id"], [])),
     } for row in page]
     return {**keys, "NetworkInterfaceSets": {"NetworkInterfaceSet": answer}}

@@ -117,8 +117,10 @@ options:
   retries:
     description:
       - How many times a failed call is retried after the first attempt, when the failure is temporary
-        (throttling, HTTP 5xx, ServiceUnavailable, InternalError, UnknownError, OperationConflict, connection
-        errors and timeouts).
+        (throttling, HTTP 5xx, ServiceUnavailable, InternalError, UnknownError, OperationConflict, the 409
+        C(InvalidOperation.Conflict) of JoinSecurityGroup, connection errors and timeouts). A TLS failure (a
+        certificate that does not verify, a CA bundle that cannot be loaded, an endpoint that does not speak TLS)
+        is not retried; it fails at once as C(SDK.TLSError).
       - Retries wait with jittered exponential backoff starting at 0.5 seconds. A mutating call keeps one
         ClientToken across its retries, so a retry never applies a change twice.
     type: int

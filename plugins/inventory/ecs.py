@@ -27,6 +27,7 @@ description:
 author:
   - cloudwall maintainers (@cloudwall)
 extends_documentation_fragment:
+  - cloudwall.alicloud.auth
   - cloudwall.alicloud.inventory_auth
   - constructed
   - inventory_cache

@@ -10,8 +10,12 @@ No I/O. The module reads groups into ``AuditGroup`` values (rules as ``rules.Rul
 
 Where a rule's traffic comes from: in a classic group the NicType says it (internet or intranet). In a VPC
 every rule is ``intranet``, yet a rule from 0.0.0.0/0 or ::/0 (or any public CIDR) admits the Internet
-through public IPs and EIPs, so there the CIDR decides: CIDRs inside PRIVATE_NETWORKS are intranet, the rest
-Internet.
+through public IPs and EIPs, so there the CIDR decides: CIDRs inside ``_reachability.PRIVATE_NETWORKS`` are
+intranet, the rest Internet.
+
+The findings about what traffic gets through (an exposed port, a shadowed accept) agree with the evaluation of
+``_reachability`` that sg_reachability and the report's map use: the same order of rules (priority, then drop
+before accept), the same defaults; a unit test holds them together.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +27,17 @@ from collections import OrderedDict, namedtuple
 from functools import lru_cache
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._reachability import (
+    ALL_PORTS,
+    INTERNET,
+    evaluate,
+    evaluation_order,
+    group_endpoint,
+    is_private_network,
+    parse_network,
+    port_span,
+    port_span_text,
+)
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     INGRESS,
     MAX_PORT,
@@ -49,10 +64,6 @@ DEFAULT_MAX_GROUPS_PER_INSTANCE = 5
 
 # The classic network's shared intranet: a rule from this block (or anything wider) admits other tenants.
 _SHARED_INTRANET = ipaddress.ip_network("10.0.0.0/8")
-# Address space that never comes from the Internet: RFC 1918, shared address space (Alibaba Cloud services
-# such as the metadata server live in 100.64.0.0/10), IPv6 unique local addresses.
-PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-_ALL_PORTS = (MIN_PORT, MAX_PORT)
 
 
 AuditGroup = namedtuple("AuditGroup", [
@@ -102,15 +113,6 @@ def is_vpc(group):
 
 
 @lru_cache(maxsize=4096)
-def parse_network(cidr):
-    """The ip_network of ``cidr`` (host bits allowed), or None when it is not one; cached, networks are immutable."""
-    try:
-        return ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=4096)
 def _net_key(cidr):
     """``(version, network as int, prefix length)`` for fast containment tests; ``("text", cidr)`` if unparsable."""
     network = parse_network(cidr)
@@ -133,22 +135,6 @@ def _net_covers(outer, inner):
     return outer[1] >> shift == inner[1] >> shift
 
 
-def port_span(rule):
-    """``(first, last)`` destination ports a rule matches; every port for icmp, gre and all rules."""
-    if rule.protocol not in PORTED_PROTOCOLS:
-        return _ALL_PORTS
-    return _span(rule.port_range)
-
-
-@lru_cache(maxsize=4096)
-def _span(text):
-    first, _sep, last = text.partition("/")
-    try:
-        return int(first), int(last or first)
-    except ValueError:
-        return _ALL_PORTS
-
-
 Traffic = namedtuple("Traffic", ["direction", "nic_type", "protocol", "first_port", "last_port", "peer_kind", "peer",
                                  "local", "source_ports"])
 
@@ -159,22 +145,13 @@ def traffic_of(rule):
     peer = _net_key(rule.peer) if rule.peer_kind == PEER_CIDR else (rule.peer, rule.peer_owner)
     return Traffic(rule.direction, rule.nic_type, rule.protocol, first, last, rule.peer_kind, peer,
                    _net_key(rule.local_cidr) if rule.local_cidr else None,
-                   _span(rule.source_port_range) if rule.source_port_range else None)
+                   port_span_text(rule.source_port_range) if rule.source_port_range else None)
 
 
-def traffic_covers(outer, inner):
-    """True when every packet ``inner`` matches is matched by ``outer``."""
+def _covers_sides(outer, inner):
+    """True when ``outer`` holds ``inner`` in all but protocol, ports and peer: direction, NIC type, peer kind,
+    source ports and own-side CIDR."""
     if outer.direction != inner.direction or outer.nic_type != inner.nic_type or outer.peer_kind != inner.peer_kind:
-        return False
-    if outer.protocol != "ALL":
-        if outer.protocol != inner.protocol:
-            return False
-        if inner.first_port < outer.first_port or outer.last_port < inner.last_port:
-            return False
-    if outer.peer_kind == PEER_CIDR:
-        if not _net_covers(outer.peer, inner.peer):
-            return False
-    elif outer.peer != inner.peer:
         return False
     if outer.source_ports is not None and (
             inner.source_ports is None or inner.source_ports[0] < outer.source_ports[0]
@@ -183,16 +160,32 @@ def traffic_covers(outer, inner):
     return _net_covers(outer.local, inner.local)
 
 
-def relate_rules(rules):
-    """``(shadowed_by, covered_by)``, one entry per rule (None when there is none).
+def traffic_covers(outer, inner):
+    """True when every packet ``inner`` matches is matched by ``outer``."""
+    if not _covers_sides(outer, inner):
+        return False
+    if outer.protocol != "ALL":
+        if outer.protocol != inner.protocol:
+            return False
+        if inner.first_port < outer.first_port or outer.last_port < inner.last_port:
+            return False
+    if outer.peer_kind == PEER_CIDR:
+        return _net_covers(outer.peer, inner.peer)
+    return outer.peer == inner.peer
 
-    ``shadowed_by[i]``: for an accept rule, the highest-priority drop that matches all of its traffic and is
-    evaluated first; at equal priority a drop wins (ECS_API.md), so an equal-priority drop shadows too.
+
+def relate_rules(rules):
+    """``(shadowed_by, covered_by)``, one entry per rule.
+
+    ``shadowed_by[i]``: for an accept rule, the drops evaluated before it (a higher priority, or the same: at equal
+    priority a drop wins, AuthorizeSecurityGroup Priority) that together match all of its traffic: one drop that
+    does (the highest-priority one), else several whose port ranges, and for a CIDR peer whose blocks, add up to
+    it; ``()`` when there are none.
     ``covered_by[i]``: the highest-priority other rule with the same policy that matches all of its traffic
-    and is evaluated no later, which makes rule ``i`` add nothing.
+    and is evaluated no later, which makes rule ``i`` add nothing; None when there is none.
     """
     traffics = [traffic_of(rule) for rule in rules]
-    shadowed_by = [None] * len(rules)
+    shadowed_by = [()] * len(rules)
     covered_by = [None] * len(rules)
     # Candidates per (direction, NIC type, protocol), highest priority first: a rule can only be covered by
     # a rule of its own protocol or of protocol ALL, so other protocols are never compared.
@@ -203,24 +196,80 @@ def relate_rules(rules):
             (rules[index].priority, index, traffic.first_port, traffic.last_port))
     for inner, rule in enumerate(rules):
         traffic = traffics[inner]
+        partial_drops = []  # drops evaluated first that match part of this accept's traffic
         for protocol in (traffic.protocol,) if traffic.protocol == "ALL" else (traffic.protocol, "ALL"):
             for priority, outer, first_port, last_port in candidates.get((traffic.direction, traffic.nic_type, protocol), ()):
                 if priority > rule.priority:
                     break
-                # Cheap port test first: most rules of a group differ in their ports.
-                if protocol != "ALL" and (first_port > traffic.first_port or last_port < traffic.last_port):
-                    continue
-                if outer == inner or not traffic_covers(traffics[outer], traffic):
+                if outer == inner or last_port < traffic.first_port or traffic.last_port < first_port:
                     continue
                 other = rules[outer]
+                # Cheap port test first: most rules of a group differ in their ports.
+                if (protocol != "ALL" and (first_port > traffic.first_port or last_port < traffic.last_port)
+                        or not traffic_covers(traffics[outer], traffic)):
+                    if other.policy == "drop" and rule.policy == "accept":
+                        partial_drops.append(outer)
+                    continue
                 if other.policy == rule.policy:
                     # Equal traffic, policy and priority would be one rule (the same identity): never both flagged.
                     same = priority == rule.priority and traffics[outer] == traffic
                     if not same and (covered_by[inner] is None or priority < covered_by[inner].priority):
                         covered_by[inner] = other
-                elif other.policy == "drop" and (shadowed_by[inner] is None or priority < shadowed_by[inner].priority):
-                    shadowed_by[inner] = other
+                elif other.policy == "drop" and (not shadowed_by[inner] or priority < shadowed_by[inner][0].priority):
+                    shadowed_by[inner] = (other,)
+        if rule.policy == "accept" and not shadowed_by[inner] and len(partial_drops) > 1:
+            shadowed_by[inner] = tuple(rules[index] for index in _union_shadow(traffic, partial_drops, rules, traffics))
     return tuple(shadowed_by), tuple(covered_by)
+
+
+def _union_shadow(traffic, drops, rules, traffics):
+    """The indexes of ``drops`` (drops evaluated before an accept whose traffic is ``traffic``) that together match
+    every port of it and, for a CIDR peer, every address of its block, in evaluation order; ``[]`` when they do not.
+    Each drop must hold the accept's other sides: peer kind (and, for a group or prefix list, the same peer),
+    own-side CIDR and source ports."""
+    usable = [index for index in drops if _covers_sides(traffics[index], traffic)
+              and (traffic.peer_kind == PEER_CIDR or traffics[index].peer == traffic.peer)]
+    edges = set([traffic.first_port])
+    for index in usable:
+        edges.update(edge for edge in (traffics[index].first_port, traffics[index].last_port + 1)
+                     if traffic.first_port < edge <= traffic.last_port)
+    block = traffic.peer if traffic.peer_kind == PEER_CIDR else None
+    if block is not None and not _blocks_holding(block, usable, traffics):
+        return []  # all of them together leave addresses out, whatever the ports
+    used = []
+    # Each interval between edges is matched alike by every drop: it is shadowed when the drops that match it do.
+    for port in sorted(edges):
+        matching = [index for index in usable if traffics[index].first_port <= port <= traffics[index].last_port]
+        if block is not None:
+            matching = _blocks_holding(block, matching, traffics)
+        if not matching:
+            return []
+        used.extend(matching if block is not None else matching[:1])
+    return sorted(set(used), key=lambda index: (evaluation_order(rules[index]), index))
+
+
+def _blocks_holding(block, drops, traffics):
+    """The indexes of ``drops`` whose CIDR blocks together hold every address of ``block`` (a ``_net_key``); ``[]`` when
+    they do not. Blocks nest or are disjoint, so the ones inside it hold it when their merged extent is all of it."""
+    if block[0] == "text":
+        return []
+    inside = []
+    for index in drops:
+        key = traffics[index].peer
+        if key[0] != block[0]:
+            continue
+        if _net_covers(key, block):
+            return [index]
+        if _net_covers(block, key):
+            inside.append(index)
+    bits = 32 if block[0] == 4 else 128
+    end = block[1]
+    for start, stop in sorted((traffics[index].peer[1], traffics[index].peer[1] + (1 << (bits - traffics[index].peer[2])))
+                              for index in inside):
+        if start > end:
+            return []  # a gap
+        end = max(end, stop)
+    return inside if end == block[1] + (1 << (bits - block[2])) else []
 
 
 def rule_reach(group, rule):
@@ -238,20 +287,10 @@ def _cidr_reach(in_vpc, nic_type, cidr):
     return "intranet" if is_private_network(cidr) else "internet"
 
 
-def is_private_network(cidr):
-    key = _net_key(cidr)
-    return any(_net_covers(_net_key(private), key) for private in PRIVATE_NETWORKS)
-
-
-def _is_world(rule):
-    network = parse_network(rule.peer) if rule.peer_kind == PEER_CIDR else None
-    return network is not None and network.prefixlen == 0
-
-
 def _effective_cidr_accepts(group):
-    """Accept ingress rules from a CIDR that a drop does not shadow: those that let traffic in."""
-    for rule, drop in zip(group.rules, group.shadowed_by):
-        if rule.direction == INGRESS and rule.policy == "accept" and rule.peer_kind == PEER_CIDR and drop is None:
+    """Accept ingress rules from a CIDR that drops do not shadow: those that let traffic in."""
+    for rule, drops in zip(group.rules, group.shadowed_by):
+        if rule.direction == INGRESS and rule.policy == "accept" and rule.peer_kind == PEER_CIDR and not drops:
             yield rule
 
 
@@ -262,21 +301,21 @@ def describe_access(rule):
     if rule.protocol not in PORTED_PROTOCOLS:
         return rule.protocol.lower()
     first, last = port_span(rule)
-    if (first, last) == _ALL_PORTS:
+    if (first, last) == ALL_PORTS:
         return "%s all ports" % rule.protocol.lower()
     return "%s %s" % (rule.protocol.lower(), first if first == last else "%d-%d" % (first, last))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # The checks. A group check yields ``(rule, message)`` pairs (rule None for the group itself). The exposure
-# checks skip accept rules that a drop shadows entirely: those grant nothing (shadowed_accept reports them).
+# checks skip accept rules that drops shadow entirely: those grant nothing (shadowed_accept reports them).
 
 
 def check_intranet_cidr_all_ports(group, settings):
     for rule in _effective_cidr_accepts(group):
         if rule_reach(group, rule) != "intranet":
             continue
-        if rule.protocol == "ALL" or (rule.protocol in PORTED_PROTOCOLS and port_span(rule) == _ALL_PORTS):
+        if rule.protocol == "ALL" or (rule.protocol in PORTED_PROTOCOLS and port_span(rule) == ALL_PORTS):
             yield rule, "intranet rule admits %s from %s" % (describe_access(rule), rule.peer)
 
 
@@ -316,14 +355,40 @@ def _port_text(port):
 
 
 def check_internet_sensitive_ports(group, settings):
-    for rule in _effective_cidr_accepts(group):
-        if not _is_world(rule) or rule_reach(group, rule) != "internet":
-            continue
-        ports = sensitive_ports_of(rule, settings.sensitive_ports)
+    """The sensitive ports that the evaluation (``_reachability.evaluate``, any member of the group, its rules only)
+    lets the Internet at large reach, reported on the accept rule that lets it in."""
+    queries = set()
+    for rule in group.rules:
+        network = parse_network(rule.peer) if rule.peer_kind == PEER_CIDR else None
+        if rule.direction == INGRESS and rule.policy == "accept" and network is not None and rule_reach(group, rule) == "internet":
+            for protocol in ("TCP", "UDP") if rule.protocol == "ALL" else (rule.protocol,):
+                queries.update((network.version, protocol, port) for port in sensitive_ports_of(rule, settings.sensitive_ports))
+    exposed, partly = {}, set()
+    destination, groups, cache = group_endpoint(group), {group.group_id: group}, {}
+    for version, protocol, port in sorted(queries):
+        answer = evaluate(INTERNET, destination, protocol, port, groups, ip_version=version, cache=cache)
+        for decision in _internet_at_large(answer):
+            exposed.setdefault(id(decision.rule), set()).add(port)
+            if answer.partial:
+                partly.add(id(decision.rule))
+    for rule in group.rules:
+        ports = sorted(exposed.get(id(rule), ()))
         if ports:
             shown = ", ".join(_port_text(port) for port in ports[:8])
             more = " and %d more" % (len(ports) - 8) if len(ports) > 8 else ""
-            yield rule, "the whole Internet (%s) may reach administrative or data ports %s%s" % (rule.peer, shown, more)
+            who = "the Internet (%s, but for blocks that other rules drop)" if id(rule) in partly else "the whole Internet (%s)"
+            yield rule, "%s may reach administrative or data ports %s%s" % (who % rule.peer, shown, more)
+
+
+def _internet_at_large(answer):
+    """The accept decisions that let the Internet at large in: the one of the region that no narrower rule names (only
+    a rule from a /0 block matches it), or, where narrower blocks cover the whole Internet, theirs when all get in."""
+    rest = [part for part in answer.parts if part.block.prefixlen == 0]
+    if rest:
+        decisions = [rest[0].decision] if rest[0].decision.allowed else []
+    else:
+        decisions = [part.decision for part in answer.parts] if answer.reachable else []
+    return [decision for decision in decisions if decision.rule is not None]
 
 
 def check_group_without_members(group, settings):
@@ -347,18 +412,24 @@ def check_missing_tags(group, settings):
         yield None, "the group has no tags"
 
 
+def _rule_label(rule):
+    """``sgr-... (priority 5)``: a rule's id (its text when it has none) and priority."""
+    return "%s (priority %d)" % (rule.rule_id or render_rule(rule, with_description=False), rule.priority)
+
+
 def check_shadowed_accept(group, settings):
-    for rule, drop in zip(group.rules, group.shadowed_by):
-        if drop is not None:
-            yield rule, "accept rule never applies: drop rule %s (priority %d) matches all of its traffic first" % (
-                drop.rule_id or render_rule(drop, with_description=False), drop.priority)
+    for rule, drops in zip(group.rules, group.shadowed_by):
+        if len(drops) == 1:
+            yield rule, "accept rule never applies: drop rule %s matches all of its traffic first" % _rule_label(drops[0])
+        elif drops:
+            yield rule, "accept rule never applies: drop rules %s together match all of its traffic first" % (
+                ", ".join(_rule_label(drop) for drop in drops))
 
 
 def check_redundant_rule(group, settings):
     for rule, broader in zip(group.rules, group.covered_by):
         if broader is not None:
-            yield rule, "rule adds nothing: %s rule %s (priority %d) already matches all of its traffic" % (
-                broader.policy, broader.rule_id or render_rule(broader, with_description=False), broader.priority)
+            yield rule, "rule adds nothing: %s rule %s already matches all of its traffic" % (broader.policy, _rule_label(broader))
 
 
 def check_member_at_group_limit(member, settings):

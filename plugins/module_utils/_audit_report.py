@@ -152,7 +152,8 @@ def reachability(groups):
     For every peer an accept ingress rule of a group names, the evaluation (_reachability) says which of the
     protocols and ports those rules grant actually get through: after higher-priority drops, drops of equal
     priority, the peer's own egress rules when it is an audited group. An edge runs from the peer to the group,
-    labelled with them; a peer that gets nothing draws no edge. A group whose inner access policy lets its members
+    labelled with them; a peer that gets nothing draws no edge, and a CIDR peer that gets in only in part (rules for
+    blocks inside it drop the rest) draws its edge. A group whose inner access policy lets its members
     reach each other gets a dotted self edge with what they reach each other on.
     """
     ids = _NodeIds()

@@ -41,6 +41,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import 
     EcsApiError,
     connection_failure,
     is_already_done,
+    is_tls_failure,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._retry import DEFAULT_BASE_DELAY, backoff_delays
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _rpc
@@ -213,7 +214,8 @@ def _endpoint_error(value, why):
 
 
 def _is_loopback(hostname):
-    if hostname.lower() in ("localhost", "localhost.localdomain") or hostname.lower().endswith(".localhost"):
+    # "localhost" only: another name (x.localhost, localhost.localdomain) may go to DNS and its search domains.
+    if hostname.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(hostname).is_loopback
@@ -535,10 +537,12 @@ class EcsClient:
                 code = "SignatureDoesNotMatch"
             raise self._error(action, code, exc.get_error_msg(), exc.get_request_id(), exc.get_http_status())
         except (_rpc.ClientError, ClientException) as exc:
-            message = exc.get_error_msg()
-            if exc.get_error_code() == "SDK.HttpError":
+            code, message = exc.get_error_code(), exc.get_error_msg()
+            if code == _rpc.HTTP_ERROR and is_tls_failure(message):
+                code = _rpc.TLS_ERROR  # the SDK's name for it; retrying would fail the same way
+            if code in (_rpc.HTTP_ERROR, _rpc.TLS_ERROR):
                 message = connection_failure(self.endpoint_text(), message)
-            raise self._error(action, exc.get_error_code(), message)
+            raise self._error(action, code, message)
         except (IOError, OSError) as exc:
             # Only credential providers fail this way (the ECS metadata service for an ECS RAM role):
             # the SDK turns HTTP failures of the call itself into ClientException.

@@ -102,7 +102,6 @@ PROFILE_FIELDS = {
 }
 
 _KEY_FIELDS = ("access_key", "secret_key", "security_token")
-_ROLE_FIELDS = ("role_arn", "session_name", "session_expiration")
 
 
 class Credentials:

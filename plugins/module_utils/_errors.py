@@ -71,6 +71,10 @@ def scrub(text, secrets=()):
 # SDK wraps), most specific first.
 _CONNECTION_REASONS = (
     (re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed", re.I), "its TLS certificate could not be verified"),
+    (re.compile(r"the CA bundle .* could not be loaded", re.I), None),
+    (re.compile(r"WRONG_VERSION_NUMBER|wrong version number|record layer failure|UNKNOWN_PROTOCOL", re.I),
+     "it does not answer in TLS, is it a plain http endpoint"),
+    (re.compile(r"\[SSL: [A-Z0-9_]+\][^(')\]]*"), None),
     (re.compile(r"Name or service not known|nodename nor servname|getaddrinfo failed|Temporary failure in name resolution", re.I),
      "its host name does not resolve"),
     (re.compile(r"Connection refused", re.I), "connection refused"),
@@ -80,9 +84,19 @@ _CONNECTION_REASONS = (
 )
 
 
+# What the SDK (RAM role credentials) reports as SDK.HttpError although no retry can mend it.
+_TLS_FAILURE = re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|WRONG_VERSION_NUMBER|wrong version number", re.I)
+
+
+def is_tls_failure(sdk_message):
+    """Whether a connection failure's text is a TLS failure that would fail again the same way."""
+    return bool(_TLS_FAILURE.search(sdk_message or ""))
+
+
 def connection_failure(endpoint, sdk_message):
     """One line for a request that never got an answer: the endpoint and why, without the SDK's internals."""
-    reason = next((text for pattern, text in _CONNECTION_REASONS if pattern.search(sdk_message or "")), None)
+    matches = ((pattern.search(sdk_message or ""), text) for pattern, text in _CONNECTION_REASONS)
+    reason = next((text or found.group(0).strip() for found, text in matches if found), None)
     if reason is None:
         errno_text = re.search(r"\[Errno -?\d+\] ([^'\")]+)", sdk_message or "")
         reason = errno_text.group(1).strip() if errno_text else "no answer"

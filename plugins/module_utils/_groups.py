@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks, items_at, unique
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import apply_tag_plan, plan_tags, tags_from_api
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import GROUP_ID_PATTERN
 
 RESOURCE_TYPE = "securitygroup"
@@ -292,6 +292,17 @@ def describe_references(client, group_ids):
     return result
 
 
+def caller_account(client):
+    """The caller's account id, or "" when nothing in the region says it (one call).
+
+    ECS has no "who am I" action; an ENI answer carries its owner's account id (DescribeNetworkInterfaces,
+    ``OwnerId`` in the Tea model), and a caller lists only its own ENIs. Every VPC instance has one.
+    """
+    response = client.call("DescribeNetworkInterfaces", {"MaxResults": 10})
+    owners = (item.get("OwnerId") for item in items_at(response, "NetworkInterfaceSets.NetworkInterfaceSet"))
+    return next((str(owner) for owner in owners if owner), "")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Writing groups
 
@@ -328,17 +339,6 @@ def delete_group(client, group_id):
 # Tags
 
 
-def list_tags(client, group_ids):
-    """``{group_id: {key: value}}`` for every given id (groups without tags map to ``{}``)."""
-    result = dict((group_id, {}) for group_id in dict.fromkeys(group_ids))
-    for id_chunk in chunks(list(result), IDS_PER_TAG_CALL):
-        items = client.paginate("ListTagResources", {"ResourceType": RESOURCE_TYPE, "ResourceId": id_chunk},
-                                "TagResources.TagResource", style="token")
-        for item in items:
-            result.setdefault(item.get("ResourceId"), {}).update(tags_from_api([item]))
-    return result
-
-
 def tag_groups(client, tags_by_group):
     """Apply ``{group_id: {key: value}}``: groups that need the same tags share TagResources calls."""
     batches = {}
@@ -362,6 +362,41 @@ def untag_groups(client, keys_by_group):
             for key_chunk in chunks(keys, KEYS_PER_UNTAG_CALL):
                 client.call("UntagResources", {"ResourceType": RESOURCE_TYPE, "ResourceId": id_chunk,
                                                "TagKey": key_chunk})
+
+
+def write_tag_plan(client, plan):
+    """Apply ``{group_id: (to_set, to_remove)}``; removals first, so swapped keys never cross the 20-tag limit."""
+    untag_groups(client, dict((group_id, change[1]) for group_id, change in plan.items()))
+    tag_groups(client, dict((group_id, change[0]) for group_id, change in plan.items()))
+
+
+def finish_tags(client, group_ids, tags, purge, state, after, rounds=5):
+    """After a write of purged tags: read the groups' tags again and finish the plan against them, until a read finds
+    nothing to do; ``after`` (``{group_id: tags}``, the plan's prediction) is updated with what was finished.
+
+    Two purging runs that read the tags before either wrote would otherwise leave the union of their sets; the last
+    writer always reads after its last write, so each group ends with one declared set. Returns the number of rounds
+    that still had work; raises ConcurrentWritersError past ``rounds``.
+    """
+    for finishing in range(rounds + 1):
+        current = dict((group["SecurityGroupId"], tags_from_api(items_at(group, "Tags.Tag")))
+                       for group in describe_groups(client, ids=group_ids))
+        plan = plan_tags(current, tags, purge, state)
+        if not plan:
+            return finishing
+        if finishing == rounds:
+            raise ConcurrentWritersError(
+                "the tags of %s kept changing under concurrent writers: after %d rounds of reading and finishing this "
+                "run's plan, they still differ from the declared ones; run the task again once the other writers are "
+                "done" % (", ".join(sorted(plan)), rounds))
+        write_tag_plan(client, plan)
+        for group_id, (to_set, to_remove) in plan.items():
+            after[group_id] = apply_tag_plan(current[group_id], to_set, to_remove)
+    return rounds
+
+
+class ConcurrentWritersError(Exception):
+    """Other writers kept changing what this run declares, round after round."""
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ import re
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import describe_groups
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at, unique
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import tags_from_api
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import normalize_tags, tags_from_api, validate_tags
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import group_id_problems
 
 # How a host may be named, in the user's order of preference.
 HOSTNAME_CHOICES = ("instance_id", "instance_name", "private_ip_address", "public_ip_address")
@@ -107,8 +109,15 @@ def validate_filters(filters):
             continue
         if key == "status":
             result[key] = _status_list(value)
-        elif key in ("security_group_ids", "security_group_names"):
+        elif key == "security_group_names":
             result[key] = _string_list(key, value)
+        elif key == "security_group_ids":
+            # The API matches ids only: a name here would select no instance, silently (as sg_info's filter says).
+            result[key] = _string_list(key, value)
+            problems = group_id_problems(result[key], "filters.security_group_ids", "select groups by name with "
+                                         "filters.security_group_names")
+            if problems:
+                raise InventoryOptionError(problems[0])
         elif key == "vpc_id":
             if not isinstance(value, str) or not value:
                 raise InventoryOptionError("filters.vpc_id must be one VPC id such as vpc-bp1abc, got %r" % (value,))
@@ -117,10 +126,14 @@ def validate_filters(filters):
             if value not in NETWORK_TYPE_CHOICES:
                 raise InventoryOptionError("filters.network_type: %r is not supported; use vpc or classic" % (value,))
             result[key] = value
-        else:  # tags
-            if not isinstance(value, dict) or not all(isinstance(tag_key, str) and tag_key for tag_key in value):
+        else:  # tags: checked as sg_info checks its tag filter; a value of None or "" matches any value of the key
+            if not isinstance(value, dict):
                 raise InventoryOptionError("filters.tags must be a dictionary of tag key: value (an empty value matches any), got %r" % (value,))
-            result[key] = dict((tag_key, "" if tag_value is None else str(tag_value)) for tag_key, tag_value in value.items())
+            try:
+                validate_tags(value, "filters.tags", allow_none_values=True)
+            except ValidationError as error:
+                raise InventoryOptionError(str(error))
+            result[key] = normalize_tags(value)
     return result
 
 

@@ -40,8 +40,12 @@ The ECS semantics implemented, each with its source:
 
 What an endpoint does not say is not guessed: a group's "any member" has no address and a query has no source
 port, so a rule that would need one matches only when it covers every value (a /0 block, every source port),
-and an answer lists the rules it could not settle in ``notes``. Whether a route exists (public IP, EIP, NAT,
-peering) is not evaluated: only what the security groups allow.
+and an answer lists the rules it could not settle in ``notes``. A CIDR or Internet source is every address of
+it, each address matched by the rules that hold it: the blocks that rules name inside the source cut it into
+regions, each decided on its own, and the answer is reachable when every region gets through, not reachable
+when none does, and partial otherwise, with the blocks that do. The Internet is every address of the IP version
+outside PRIVATE_NETWORKS: a rule from a private block admits no Internet traffic. Whether a route exists
+(public IP, EIP, NAT, peering) is not evaluated: only what the security groups allow.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,18 +54,66 @@ __metaclass__ = type
 
 import ipaddress
 from collections import OrderedDict, namedtuple
+from functools import lru_cache
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._audit import is_private_network, parse_network, port_span
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at, unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
     EGRESS,
     INGRESS,
     MAX_PORT,
     MIN_PORT,
+    PEER_CIDR,
     PEER_GROUP,
     PEER_PREFIX_LIST,
     PORTED_PROTOCOLS,
 )
+
+# Address space that never comes from the Internet: RFC 1918, shared address space (Alibaba Cloud services
+# such as the metadata server live in 100.64.0.0/10), IPv6 unique local addresses.
+PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+ALL_PORTS = (MIN_PORT, MAX_PORT)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Geometry shared with the audit (which imports it from here): blocks, private space, port ranges
+
+
+@lru_cache(maxsize=4096)
+def parse_network(cidr):
+    """The ip_network of ``cidr`` (host bits allowed), or None when it is not one; cached, networks are immutable."""
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+_PRIVATE = tuple(ipaddress.ip_network(block) for block in PRIVATE_NETWORKS)
+
+
+@lru_cache(maxsize=4096)
+def is_private_network(cidr):
+    """Whether ``cidr`` lies inside PRIVATE_NETWORKS (False when it is not a block)."""
+    network = parse_network(cidr)
+    return network is not None and any(network.version == private.version and network.subnet_of(private)
+                                       for private in _PRIVATE)
+
+
+def port_span(rule):
+    """``(first, last)`` destination ports a rule matches; every port for icmp, gre and all rules."""
+    if rule.protocol not in PORTED_PROTOCOLS:
+        return ALL_PORTS
+    return port_span_text(rule.port_range)
+
+
+@lru_cache(maxsize=4096)
+def port_span_text(text):
+    """``(first, last)`` of a ``"first/last"`` range as the API writes it; every port when it is not numeric."""
+    first, _sep, last = text.partition("/")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        return ALL_PORTS
+
 
 # Protocols a query may ask about (lower case, as users write them).
 QUERY_PROTOCOLS = ("tcp", "udp", "icmp", "gre", "icmpv6")
@@ -144,15 +196,29 @@ def _named(name, resource_id):
 Decision = namedtuple("Decision", ["allowed", "direction", "group", "rule", "default", "reason"])
 Decision.__doc__ = """Who decided one side: a ``rule`` of ``group``, or an implicit ``default`` (a DEFAULT_* code)."""
 
-Answer = namedtuple("Answer", ["source", "destination", "protocol", "port", "reachable", "ingress", "egress", "notes"])
+Answer = namedtuple("Answer", ["source", "destination", "protocol", "port", "reachable", "ingress", "egress", "notes",
+                               "partial", "parts"])
 Answer.__doc__ = """The answer to one query. ``egress`` is None when the source is not a member (a CIDR, the
-Internet); its ``default`` is NOT_EVALUATED when the source's groups were not read."""
+Internet); its ``default`` is NOT_EVALUATED when the source's groups were not read.
+
+A CIDR or Internet source is answered region by region (``parts``, Part values): ``reachable`` is True when every
+region gets through, False when none does; otherwise ``partial`` is True and ``reachable`` None (neither
+answer would be true of every address), and ``ingress`` is the decision that lets the largest region through."""
+
+Part = namedtuple("Part", ["block", "excluded", "decision", "size"])
+Part.__doc__ = """One region of a CIDR or Internet source that every rule treats alike: ``block`` (an ip_network)
+but the ``excluded`` blocks inside it (regions of their own), ``size`` addresses, and its ingress ``decision``."""
+
+
+def reaches_some(answer):
+    """Whether some of the source gets through: reachable, or partly (a map edge, a matrix cell, an exposure)."""
+    return bool(answer.reachable or answer.partial)
 
 
 def evaluation_order(rule):
     """Sort key of the merged rules: priority first (1 first), then drop before accept (AuthorizeSecurityGroup).
 
-    ``_audit.relate_rules`` shadows an accept by a drop under this same order; a unit test holds them together.
+    ``_audit.relate_rules`` shadows an accept by drops under this same order; a unit test holds them together.
     """
     return (rule.priority, 0 if rule.policy == "drop" else 1)
 
@@ -183,26 +249,15 @@ def _endpoint_addresses(endpoint, version):
 def _block_match(block, endpoint, traffic, prefix_lists, notes, rule, group):
     """Whether a CIDR ``block`` (the rule's peer or local side) holds the endpoint's traffic.
 
-    True, False, or False with a note when the answer depends on what the endpoint does not say.
+    True, False, or False with a note when the answer depends on what the endpoint does not say. A CIDR
+    endpoint is one region of a source (see evaluate()): the block holds it whole or not at all.
     """
     network = parse_network(block)
     if network is None or network.version != traffic.ip_version:
         return False
-    if endpoint.kind == KIND_INTERNET:
-        if network.prefixlen == 0:
-            return True
-        if not is_private_network(block):
-            _note(notes, rule, group, "admits part of the Internet (%s), not all of it" % block)
-        return False
     if endpoint.kind == KIND_CIDR:
         source = parse_network(endpoint.network)
-        if source is None or source.version != network.version:
-            return False
-        if source.subnet_of(network):
-            return True
-        if network.subnet_of(source):
-            _note(notes, rule, group, "covers %s, part of %s" % (block, endpoint.network))
-        return False
+        return source is not None and source.version == network.version and source.subnet_of(network)
     if endpoint.kind == KIND_PREFIX_LIST:
         entries = prefix_lists.get(endpoint.network)
         if entries is None:
@@ -242,6 +297,18 @@ def _peer_matches(rule, group, peer, traffic, prefix_lists, notes):
     return _block_match(rule.peer, peer, traffic, prefix_lists, notes, rule, group)
 
 
+def _covers_protocol(rule, traffic):
+    """Whether ``rule`` matches the traffic's protocol and destination port (ALL matches every one)."""
+    if rule.protocol == "ALL":
+        return True
+    if rule.protocol != traffic.protocol:
+        return False
+    if rule.protocol in PORTED_PROTOCOLS:
+        first, last = port_span(rule)
+        return traffic.port is not None and first <= traffic.port <= last
+    return True
+
+
 def rule_matches(rule, group, local, peer, traffic, prefix_lists=None, notes=None):
     """Whether ``rule`` of ``group`` (a group of ``local``) matches traffic between ``local`` and ``peer``."""
     prefix_lists = prefix_lists or {}
@@ -250,15 +317,8 @@ def rule_matches(rule, group, local, peer, traffic, prefix_lists=None, notes=Non
         nic_ok = True  # VPC rules are intranet rules that govern Internet traffic too
     else:
         nic_ok = rule.nic_type == ("internet" if traffic.over_internet else "intranet")
-    if not nic_ok:
+    if not nic_ok or (rule.protocol != "ALL" and not _covers_protocol(rule, traffic)):
         return False
-    if rule.protocol != "ALL":
-        if rule.protocol != traffic.protocol:
-            return False
-        if rule.protocol in PORTED_PROTOCOLS:
-            first, last = port_span(rule)
-            if traffic.port is None or not first <= traffic.port <= last:
-                return False
     if not _peer_matches(rule, group, peer, traffic, prefix_lists, notes):
         return False
     if rule.local_cidr and not _block_match(rule.local_cidr, local, traffic, prefix_lists, notes, rule, group):
@@ -269,14 +329,6 @@ def rule_matches(rule, group, local, peer, traffic, prefix_lists=None, notes=Non
             _note(notes, rule, group, "applies to source ports %s only; a query has no source port" % rule.source_port_range)
             return False
     return True
-
-
-def port_span_text(text):
-    first, _sep, last = text.partition("/")
-    try:
-        return int(first), int(last or first)
-    except ValueError:
-        return MIN_PORT, MAX_PORT
 
 
 def _candidates(local_groups, direction, cache):
@@ -295,17 +347,39 @@ def _candidates(local_groups, direction, cache):
     return found
 
 
-def _decide(local, peer, direction, traffic, groups_by_id, prefix_lists, notes, cache):
-    """The first matching rule, in evaluation order, over every group of ``local``; else the default."""
+def _positions(local_groups, direction, cache):
+    """``{id(rule): index}`` in ``_candidates`` order, kept in ``cache`` like it."""
+    key = ("positions", tuple(group.group_id for group in local_groups), direction)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = dict((id(rule), index) for index, (_group, rule) in
+                                  enumerate(_candidates(local_groups, direction, cache)))
+    return found
+
+
+def _decide(local, peer, direction, traffic, groups_by_id, prefix_lists, notes, cache, inside=None):
+    """The first matching rule, in evaluation order, over every group of ``local``; else the default.
+
+    ``inside``: ``(outer, naming)`` when ``peer`` is a region of a source inside a region whose decision is ``outer``:
+    a rule that matches this region and not the outer one names this region's own block (``naming``: their ids), so
+    only those are tried, and only those evaluated before ``outer``'s rule; else ``outer`` decides here too."""
     local_groups = [groups_by_id[group_id] for group_id in local.group_ids if group_id in groups_by_id]
     if len(local_groups) < len(local.group_ids):
         missing = [group_id for group_id in local.group_ids if group_id not in groups_by_id]
         return Decision(True, direction, None, None, NOT_EVALUATED,
                         "the rules of %s were not read" % ", ".join(missing))
-    for group, rule in _candidates(local_groups, direction, cache):
+    candidates = _candidates(local_groups, direction, cache)
+    if inside is not None:
+        position = _positions(local_groups, direction, cache)
+        limit = position[id(inside[0].rule)] if inside[0].rule is not None else len(candidates)
+        candidates = [candidates[index] for index in sorted(position[rule_id] for rule_id in inside[1]
+                                                            if position.get(rule_id, limit) < limit)]
+    for group, rule in candidates:
         if rule_matches(rule, group, local, peer, traffic, prefix_lists, notes):
             decision = Decision(rule.policy == "accept", direction, group, rule, None, "")
             return decision._replace(reason=describe_decision(decision))
+    if inside is not None:
+        return inside[0]  # no rule: the same default as the outer region (a CIDR source shares no group)
     enterprise = any(group.group_type == "enterprise" for group in local_groups)
     if direction == EGRESS:
         if enterprise:
@@ -344,17 +418,147 @@ def evaluate(source, destination, protocol, port, groups, prefix_lists=None, ip_
         ip_version = 6
     if protocol not in PORTED_PROTOCOLS:
         port = None
-    over_internet = source.kind == KIND_INTERNET
-    if source.kind == KIND_CIDR:
-        over_internet = source.network_type == "internet" if source.network_type else not is_private_network(source.network)
-    traffic = _Traffic(protocol, port, ip_version, over_internet)
+    if source.kind in (KIND_CIDR, KIND_INTERNET):
+        return _evaluate_blocks(source, destination, protocol, port, ip_version, groups_by_id, prefix_lists, cache)
+    traffic = _Traffic(protocol, port, ip_version, False)
     notes = []
     egress = None
     if source.kind in MEMBER_KINDS:
         egress = _decide(source, destination, EGRESS, traffic, groups_by_id, prefix_lists, notes, cache)
     ingress = _decide(destination, source, INGRESS, traffic, groups_by_id, prefix_lists, notes, cache)
     reachable = ingress.allowed and (egress is None or egress.allowed)
-    return Answer(source, destination, protocol.lower(), port, reachable, ingress, egress, tuple(notes))
+    return Answer(source, destination, protocol.lower(), port, reachable, ingress, egress, tuple(notes), False, ())
+
+
+def _evaluate_blocks(source, destination, protocol, port, ip_version, groups_by_id, prefix_lists, cache):
+    """A CIDR or Internet source, region by region: the blocks that the destination's ingress rules for this traffic
+    name inside the source cut it into regions that every rule treats alike (a block holds a region whole or not at
+    all, since CIDR blocks nest or are disjoint); each region is decided like a source of its own."""
+    internet = source.kind == KIND_INTERNET
+    root = ipaddress.ip_network("::/0" if ip_version == 6 else "0.0.0.0/0") if internet else parse_network(source.network)
+    probe = _Traffic(protocol, port, ip_version, internet)
+    naming = _inner_blocks(root, destination, probe, groups_by_id, prefix_lists, internet, cache)
+    notes, parts, decided = [], [], {}
+    for block, inner in _regions(root, naming) if naming else [(root, [])]:
+        text = source.network if block is root and not internet else block.compressed
+        if internet or source.network_type:
+            over_internet = internet or source.network_type == "internet"
+        else:
+            # A private block comes over the intranet, any other over the Internet (cidr_endpoint()).
+            over_internet = not is_private_network(text)
+        region = Endpoint(KIND_CIDR, text, text, "", source.network_type, (), (), text)
+        traffic = _Traffic(protocol, port, ip_version, over_internet)
+        outer = decided.get(block)
+        # Inside a region that came the same way, only the rules naming this block may decide otherwise.
+        inside = (outer[0], naming[block]) if outer is not None and outer[1] == over_internet else None
+        decision = _decide(destination, region, INGRESS, traffic, groups_by_id, prefix_lists, notes, cache, inside)
+        for child in inner:
+            decided[child] = (decision, over_internet)
+        size = block.num_addresses - sum(child.num_addresses for child in inner)
+        if size:  # else the blocks inside cover it: they are regions of their own
+            parts.append(Part(block, tuple(inner), decision, size))
+    allowed = [part for part in parts if part.decision.allowed]
+    if len(allowed) == len(parts):
+        reachable, partial = True, False
+    elif not allowed:
+        reachable, partial = False, False
+    else:
+        reachable, partial = None, True
+    # The decision that speaks for the answer: the one of the largest region that gets through, else of the largest.
+    main = max(allowed or parts, key=lambda part: part.size)
+    return Answer(source, destination, protocol.lower(), port, reachable, main.decision, None, tuple(notes), partial,
+                  tuple(parts))
+
+
+def _inner_blocks(root, destination, traffic, groups_by_id, prefix_lists, internet, cache):
+    """``{block: ids of the rules naming it}``: the blocks strictly inside ``root`` that an ingress rule of
+    ``destination`` matching the traffic's protocol and port names (its CIDR, or an entry of its prefix list): where
+    the answer may change within the source. For the Internet, private blocks are left out: they hold no Internet
+    address. Kept in ``cache`` per source and protocol (a map evaluates one source on many ports) over the
+    destination's blocks per protocol (and many sources)."""
+    key = ("inner", root, destination.group_ids, traffic.protocol, internet)
+    inside = cache.get(key)
+    if inside is None:
+        inside = cache[key] = []
+        # Integer arithmetic on locals: a map asks this of every block for every peer of a group.
+        root_version, root_length = root.version, root.prefixlen
+        shift = root.max_prefixlen - root_length
+        high = int(root.network_address) >> shift
+        for version, address, prefixlen, network, rule in _named_blocks(destination, traffic.protocol, groups_by_id,
+                                                                        prefix_lists, cache):
+            if (version == root_version and prefixlen > root_length and address >> shift == high
+                    and not (internet and is_private_network(network.compressed))):
+                inside.append((network, rule))
+    naming = OrderedDict()
+    for network, rule in inside:
+        if _covers_protocol(rule, traffic):
+            naming.setdefault(network, set()).add(id(rule))
+    return naming
+
+
+def _named_blocks(destination, protocol, groups_by_id, prefix_lists, cache):
+    """``[(version, address as int, prefix length, network, rule)]``: the blocks that the destination's ingress rules of
+    ``protocol`` (or ALL) name, as CIDRs or prefix-list entries."""
+    key = ("named", destination.group_ids, protocol)
+    named = cache.get(key)
+    if named is None:
+        named = cache[key] = []
+        for group_id in destination.group_ids:
+            group = groups_by_id.get(group_id)
+            for rule in group.rules if group is not None else ():
+                if rule.direction != INGRESS or rule.protocol not in ("ALL", protocol):
+                    continue
+                if rule.peer_kind == PEER_CIDR:
+                    texts = (rule.peer,)
+                elif rule.peer_kind == PEER_PREFIX_LIST:
+                    texts = prefix_lists.get(rule.peer) or ()
+                else:
+                    continue
+                for network in (parse_network(text) for text in texts):
+                    if network is not None:
+                        named.append((network.version, int(network.network_address), network.prefixlen, network, rule))
+    return named
+
+
+def _regions(root, blocks):
+    """``[(block, blocks directly inside it)]`` for ``root`` and each of ``blocks`` (all inside it), outer first."""
+    ordered = [root] + sorted(blocks, key=lambda network: (network.prefixlen, network))
+    inside = OrderedDict((block, []) for block in ordered)
+    bits = root.max_prefixlen
+    by_length = {}  # prefix length -> {leading bits: block} of the blocks placed so far (none longer than this one)
+    for block in ordered[1:]:
+        address = int(block.network_address)
+        parent = root
+        # The parent is the narrowest block placed before it that holds it: the longest prefix shared with it.
+        for length in sorted((length for length in by_length if length < block.prefixlen), reverse=True):
+            parent = by_length[length].get(address >> (bits - length), parent)
+            if parent is not root:
+                break
+        inside[parent].append(block)
+        by_length.setdefault(block.prefixlen, {})[address >> (bits - block.prefixlen)] = block
+    return list(inside.items())
+
+
+def region_blocks(part):
+    """The CIDR blocks of one region: its block without the blocks excluded from it."""
+    pieces = [part.block]
+    for excluded in part.excluded:
+        remaining = []
+        for piece in pieces:
+            if excluded == piece:
+                continue
+            if excluded.subnet_of(piece):
+                remaining.extend(piece.address_exclude(excluded))
+            else:
+                remaining.append(piece)
+        pieces = remaining
+    return pieces
+
+
+def reachable_from(answer):
+    """The blocks of a CIDR or Internet source that get through, as few CIDRs as hold them (``[]`` for members)."""
+    reached = [block for part in answer.parts if part.decision.allowed for block in region_blocks(part)]
+    return [network.compressed for network in ipaddress.collapse_addresses(reached)] if reached else []
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -402,6 +606,8 @@ def answer_to_dict(answer):
         ("protocol", answer.protocol),
         ("port", answer.port),
         ("reachable", answer.reachable),
+        ("partial", answer.partial),
+        ("reachable_from", reachable_from(answer)),
         ("decided_by", decision_to_dict(deciding)),
         ("ingress", decision_to_dict(answer.ingress)),
         ("egress", decision_to_dict(answer.egress)),
@@ -410,15 +616,37 @@ def answer_to_dict(answer):
 
 
 def explain(answer):
-    """One line: ``web-1 (i-...) -> redis-1 (i-...) tcp 6379: reachable; ingress: accept rule sgr-... of ...``."""
+    """One line: ``web-1 (i-...) -> redis-1 (i-...) tcp 6379: reachable; ingress: accept rule sgr-... of ...``; for a
+    partial answer, which regions of the source get through and which do not, each with what decided it."""
     what = answer.protocol if answer.port is None else "%s %d" % (answer.protocol, answer.port)
-    parts = ["%s -> %s %s: %s" % (describe_endpoint(answer.source), describe_endpoint(answer.destination), what,
-                                  "reachable" if answer.reachable else "not reachable")]
+    verdict = "reachable" if answer.reachable else ("partly reachable" if answer.partial else "not reachable")
+    parts = ["%s -> %s %s: %s" % (describe_endpoint(answer.source), describe_endpoint(answer.destination), what, verdict)]
+    if answer.partial:
+        for allowed, label in ((True, "from"), (False, "not from")):
+            for regions, decision in _regions_by_decision(answer.parts, allowed):
+                parts.append("%s %s: %s: %s" % (label, ", ".join(regions), decision.direction, describe_decision(decision)))
+        return "; ".join(parts)
     for decision in (answer.egress, answer.ingress):
         if decision is None:
             continue
         parts.append("%s: %s" % (decision.direction, describe_decision(decision)))
     return "; ".join(parts)
+
+
+def _regions_by_decision(parts, allowed):
+    """``[(region texts, decision)]`` of the regions that get through (``allowed``) or not, one entry per deciding
+    rule or default, largest first: ``["0.0.0.0/0 except 203.0.113.0/24"]``."""
+    grouped = OrderedDict()
+    for part in sorted(parts, key=lambda part: -part.size):
+        if part.decision.allowed != allowed:
+            continue
+        decision = part.decision
+        key = (decision.group.group_id if decision.group is not None else "", id(decision.rule), decision.default)
+        text = part.block.compressed
+        if part.excluded:
+            text += " except %s" % " and ".join(block.compressed for block in part.excluded)
+        grouped.setdefault(key, ([], decision))[0].append(text)
+    return list(grouped.values())
 
 
 def describe_decision(decision):
@@ -455,14 +683,15 @@ def matrix(endpoints, protocol, ports, groups, prefix_lists=None, ip_version=4):
 
 
 def matrix_cell(answers):
-    """The ports one source reaches one destination on, e.g. ``tcp 80, 443``; ``-`` when none."""
-    reached = [answer for answer in answers if answer.reachable]
+    """The ports one source reaches one destination on, e.g. ``tcp 80, 443 (partly)``; ``-`` when none. A port that
+    only part of a CIDR or Internet source reaches is marked ``(partly)``."""
+    reached = [answer for answer in answers if reaches_some(answer)]
     if not reached:
         return "-"
     protocol = reached[0].protocol
     if reached[0].port is None:
-        return protocol
-    return "%s %s" % (protocol, ", ".join(str(answer.port) for answer in reached))
+        return protocol + (" (partly)" if reached[0].partial else "")
+    return "%s %s" % (protocol, ", ".join("%d%s" % (answer.port, " (partly)" if answer.partial else "") for answer in reached))
 
 
 def matrix_table(endpoints, answers, label=describe_endpoint):
@@ -510,8 +739,9 @@ def _group_boundaries(group, protocol, cache):
 
 
 def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_version=4, within=None, cache=None):
-    """The port intervals ``[(first, last), ...]`` on which ``source`` reaches ``destination`` over ``protocol``
-    (tcp or udp), evaluated once per interval on which no rule changes: exact, not sampled.
+    """The port intervals ``[(first, last), ...]`` on which ``source`` (or part of it: reaches_some()) reaches
+    ``destination`` over ``protocol`` (tcp or udp), evaluated once per interval on which no rule changes: exact, not
+    sampled.
 
     ``within``: only ports these rules cover (of ``protocol`` or ALL), e.g. the rules that name a peer.
     ``cache``: as evaluate() takes it."""
@@ -532,7 +762,7 @@ def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_v
         if spans is not None and not any(low <= first <= high for low, high in spans):
             continue
         answer = evaluate(source, destination, protocol, first, groups_by_id, prefix_lists, ip_version, cache)
-        if answer.reachable:
+        if reaches_some(answer):
             if intervals and intervals[-1][1] == first - 1:
                 intervals[-1] = (intervals[-1][0], last)
             else:
@@ -542,7 +772,7 @@ def reached_ports(source, destination, protocol, groups, prefix_lists=None, ip_v
 
 def describe_reach(source, destination, groups, prefix_lists=None, protocols=("TCP", "UDP", "ICMP", "GRE"), ip_version=4,
                    within=None, cache=None):
-    """What ``source`` may use to reach ``destination``: ``["tcp 22", "tcp 8000-8080", "icmp"]``, or
+    """What ``source`` (or part of it) may use to reach ``destination``: ``["tcp 22", "tcp 8000-8080", "icmp"]``, or
     ``["all protocols"]`` when every protocol and port gets through; ``[]`` when nothing does.
 
     ``within``: only what these rules cover (the audit map labels an edge with what the rules naming a peer grant).
@@ -565,7 +795,7 @@ def describe_reach(source, destination, groups, prefix_lists=None, protocols=("T
                 else:
                     parts.append("%s %s" % (protocol.lower(), first if first == last else "%d-%d" % (first, last)))
         else:
-            if evaluate(source, destination, protocol, None, groups, prefix_lists, ip_version, cache).reachable:
+            if reaches_some(evaluate(source, destination, protocol, None, groups, prefix_lists, ip_version, cache)):
                 parts.append(protocol.lower())
             else:
                 complete = False
@@ -597,8 +827,9 @@ REF_GROUP = "group"
 REF_NAME = "name"
 
 ALLOWED_REFERENCES = ("an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), the name of "
-                      "a group or an instance, a CIDR block or an address, or internet")
-ALLOWED_DESTINATIONS = "an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), or the name of a group or an instance"
+                      "a group, an instance or a network interface, a CIDR block or an address, or internet")
+ALLOWED_DESTINATIONS = ("an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), or the name of "
+                        "a group, an instance or a network interface")
 
 
 def parse_reference(text):
@@ -624,21 +855,32 @@ def parse_reference(text):
 
 
 def endpoint_from_instance(item):
-    """An instance of DescribeInstances: its primary interface's groups and its private addresses."""
+    """An instance of DescribeInstances: its primary interface's groups, its private IPv4 addresses (the primary
+    first) and its primary interface's IPv6 addresses (Tea model alibabacloud_ecs20140526
+    DescribeInstancesResponseBodyInstancesInstanceNetworkInterfacesNetworkInterface: Type, Ipv6Sets.Ipv6Set[].Ipv6Address;
+    a secondary interface has its own groups, so its addresses are its own)."""
     addresses = items_at(item, "VpcAttributes.PrivateIpAddress.IpAddress") or items_at(item, "InnerIpAddress.IpAddress")
+    interfaces = [entry for entry in items_at(item, "NetworkInterfaces.NetworkInterface") if isinstance(entry, dict)]
+    for interface in [entry for entry in interfaces if entry.get("Type") == "Primary"] or interfaces[:1]:
+        addresses += _ipv6_addresses(interface)
     vpc_id = (item.get("VpcAttributes") or {}).get("VpcId") or ""
     network_type = (item.get("InstanceNetworkType") or ("vpc" if vpc_id else "classic")).lower()
     return member_endpoint(KIND_INSTANCE, item.get("InstanceId"), item.get("InstanceName"), vpc_id, network_type,
-                           items_at(item, "SecurityGroupIds.SecurityGroupId"), addresses)
+                           items_at(item, "SecurityGroupIds.SecurityGroupId"), unique(addresses))
 
 
 def endpoint_from_interface(item):
     """A network interface of DescribeNetworkInterfaces (ENIs exist only in VPCs)."""
     addresses = [item.get("PrivateIpAddress")] + [entry.get("PrivateIpAddress") for entry in
                                                   items_at(item, "PrivateIpSets.PrivateIpSet") if isinstance(entry, dict)]
-    addresses += [entry.get("Ipv6Address") for entry in items_at(item, "Ipv6Sets.Ipv6Set") if isinstance(entry, dict)]
     return member_endpoint(KIND_ENI, item.get("NetworkInterfaceId"), item.get("NetworkInterfaceName"), item.get("VpcId"),
-                           "vpc", items_at(item, "SecurityGroupIds.SecurityGroupId"), list(dict.fromkeys(addresses)))
+                           "vpc", items_at(item, "SecurityGroupIds.SecurityGroupId"), unique(addresses + _ipv6_addresses(item)))
+
+
+def _ipv6_addresses(interface):
+    """The IPv6 addresses of an interface item (``Ipv6Sets.Ipv6Set[].Ipv6Address``, in DescribeInstances and in
+    DescribeNetworkInterfaces alike)."""
+    return [entry.get("Ipv6Address") for entry in items_at(interface, "Ipv6Sets.Ipv6Set") if isinstance(entry, dict)]
 
 
 def members_of(instances, interfaces):

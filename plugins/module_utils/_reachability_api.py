@@ -22,18 +22,29 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     describe_rules,
     groups_named,
 )
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._membership_api import read_instances, read_network_interfaces
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import MAX_PORT, MIN_PORT, PORTED_PROTOCOLS, rules_from_permissions
 
 PROTOCOL_CHOICES = ra.QUERY_PROTOCOLS
+
+# Members a name may stand for once no group has it, in lookup order: (action, items, name field, id field, what,
+# endpoint builder). DescribeInstances InstanceName and DescribeNetworkInterfaces NetworkInterfaceName filter by name.
+_NAMED_MEMBERS = (
+    ("DescribeInstances", "Instances.Instance", "InstanceName", "InstanceId", "instances", ra.endpoint_from_instance),
+    ("DescribeNetworkInterfaces", "NetworkInterfaceSets.NetworkInterfaceSet", "NetworkInterfaceName", "NetworkInterfaceId",
+     "network interfaces", ra.endpoint_from_interface),
+)
 _ALLOWED_PORT = "a port from %d to %d, for tcp and udp only" % (MIN_PORT, MAX_PORT)
 
 
 class ReachabilityLookupError(LookupError):
-    """A source or destination that names nothing, or several things."""
+    """A source or destination that names nothing, or several things: ``option`` says which one (the module fails
+    with ``AlicloudModule.fail_lookup``), ``candidates`` what an ambiguous name matched."""
 
-    def __init__(self, message, candidates=None):
+    def __init__(self, option, message, candidates=None):
         super(ReachabilityLookupError, self).__init__(message)
+        self.option = option
         self.candidates = candidates or []
 
 
@@ -141,9 +152,8 @@ class ReachabilityQuery:
         self._read_rules(client, raw_groups)
 
     def _missing(self, key, what):
-        option = self.refs[key][0]
-        return ReachabilityLookupError("%s is %r but no %s has that id in this region; allowed: %s" % (
-            option, key, what, ra.ALLOWED_REFERENCES))
+        return ReachabilityLookupError(self.refs[key][0], "no %s has the id %r in this region; allowed: %s" % (
+            what, key, ra.ALLOWED_REFERENCES))
 
     def _read_instances(self, client, pairs):
         if not pairs:
@@ -173,14 +183,9 @@ class ReachabilityQuery:
                 self.endpoints[key] = [self._group_member(found[value])]
                 continue
             # A name may look like an id ("sg-web"): as in every group lookup of the collection, try the name next.
-            named = groups_named(client, value, self.params["vpc_id"])
-            if len(named) == 1:
-                raw_groups[named[0]["SecurityGroupId"]] = named[0]
-                self.endpoints[key] = [self._group_member(named[0])]
-            elif len(named) > 1:
-                error = ambiguous_name_error(value, self.params["vpc_id"], named)
-                raise ReachabilityLookupError("%s: %s" % (self.refs[key][0], error), error.candidates)
-            elif key in self.destination_refs or self.refs[key][0].startswith("matrix"):
+            if self._named_group(client, key, value, raw_groups):
+                continue
+            if key in self.destination_refs or self.refs[key][0].startswith("matrix"):
                 raise self._missing(key, "security group")
             else:
                 # A group this account cannot read (another account's): its members match rules naming its id.
@@ -191,32 +196,42 @@ class ReachabilityQuery:
         return ra.member_endpoint(ra.KIND_GROUP, raw["SecurityGroupId"], raw.get("SecurityGroupName"), raw.get("VpcId"),
                                   None, [raw["SecurityGroupId"]])
 
-    def _read_name(self, client, key, name, raw_groups):
+    def _named_group(self, client, key, name, raw_groups):
+        """Whether one group has the name (it is then the reference's endpoint); several fail, naming them."""
         vpc_id = self.params["vpc_id"]
-        option = self.refs[key][0]
         matches = groups_named(client, name, vpc_id)
         if len(matches) > 1:
             error = ambiguous_name_error(name, vpc_id, matches)
-            raise ReachabilityLookupError("%s: %s" % (option, error), error.candidates)
+            raise ReachabilityLookupError(self.refs[key][0], str(error), error.candidates)
         if matches:
             raw_groups[matches[0]["SecurityGroupId"]] = matches[0]
             self.endpoints[key] = [self._group_member(matches[0])]
+        return bool(matches)
+
+    def _read_name(self, client, key, name, raw_groups):
+        """A name is a group's, else an instance's, else a network interface's: each lookup is one request, made only
+        when the one before found nothing. Several groups, instances or interfaces of that name fail, naming them."""
+        if self._named_group(client, key, name, raw_groups):
             return
-        query = {"InstanceName": name}
-        if vpc_id:
-            query["VpcId"] = vpc_id
-        instances = [item for item in client.paginate("DescribeInstances", query, "Instances.Instance", style="token",
-                                                      page_size=MEMBERS_PAGE_SIZE) if item.get("InstanceName") == name]
-        if len(instances) == 1:
-            self.endpoints[key] = [ra.endpoint_from_instance(instances[0])]
-            return
+        vpc_id = self.params["vpc_id"]
+        option = self.refs[key][0]
         where = " in %s" % vpc_id if vpc_id else ""
-        if not instances:
-            raise ReachabilityLookupError("%s is %r but no security group or instance has that name%s; allowed: %s" % (
-                option, name, where, ra.ALLOWED_REFERENCES))
-        candidates = sorted("%s (%s)" % (item.get("InstanceName"), item.get("InstanceId")) for item in instances)
-        raise ReachabilityLookupError("%s is %r, the name of %d instances%s: %s; give the id or set vpc_id" % (
-            option, name, len(instances), where, ", ".join(candidates)), candidates)
+        for action, items_path, name_key, id_key, what, to_endpoint in _NAMED_MEMBERS:
+            query = {name_key: name}
+            if vpc_id:
+                query["VpcId"] = vpc_id
+            # The name filters are not trusted to be exact.
+            found = [item for item in client.paginate(action, query, items_path, style="token", page_size=MEMBERS_PAGE_SIZE)
+                     if item.get(name_key) == name]
+            if len(found) == 1:
+                self.endpoints[key] = [to_endpoint(found[0])]
+                return
+            if found:
+                candidates = sorted("%s (%s)" % (item.get(name_key), item.get(id_key)) for item in found)
+                raise ReachabilityLookupError(option, "%r is the name of %d %s%s: %s; give the id or set vpc_id" % (
+                    name, len(found), what, where, ", ".join(candidates)), candidates)
+        raise ReachabilityLookupError(option, "no security group, instance or network interface has the name %r%s; "
+                                              "allowed: %s" % (name, where, ra.ALLOWED_REFERENCES))
 
     def _expand_destination_group(self, client, key):
         endpoints = self.endpoints[key]
@@ -234,11 +249,12 @@ class ReachabilityQuery:
                 if endpoint.kind == ra.KIND_GROUP and endpoint.endpoint_id not in raw_groups:
                     continue  # another account's group: its rules are not readable here
                 needed.extend(endpoint.group_ids)
-        missing = [group_id for group_id in dict.fromkeys(needed) if group_id not in raw_groups]
+        needed = unique(needed)
+        missing = [group_id for group_id in needed if group_id not in raw_groups]
         if missing:
             for raw in describe_groups(client, ids=missing):
                 raw_groups[raw["SecurityGroupId"]] = raw
-        for group_id in dict.fromkeys(needed):
+        for group_id in needed:
             raw = raw_groups.get(group_id)
             if raw is None:
                 continue  # not readable here: answers say "not evaluated" for it
@@ -297,13 +313,14 @@ class ReachabilityQuery:
 
     def check_intents(self):
         """``(intents, failing)``: every intent with its answers, and one line per intent that does not hold (with
-        every answer that breaks it: a group holds only when it holds for each member)."""
+        every answer that breaks it: a group holds only when it holds for each member). A partial answer (part of a
+        CIDR or Internet source gets through) holds neither ``reachable: true`` nor ``reachable: false``."""
         intents, failing = [], []
         for index, intent in enumerate(self.params["expect"] or []):
             protocol = intent["protocol"]
             answers = self._pairs(intent["source"], intent["destination"], protocol,
                                   self._port_list(protocol, [intent["port"]]))
-            wrong = [answer for answer in answers if answer.reachable != intent["reachable"]]
+            wrong = [answer for answer in answers if answer.partial or answer.reachable != intent["reachable"]]
             intents.append(OrderedDict([
                 ("source", intent["source"]), ("destination", intent["destination"]), ("protocol", protocol),
                 ("port", intent["port"] if protocol.upper() in PORTED_PROTOCOLS else None),

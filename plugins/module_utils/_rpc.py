@@ -33,9 +33,15 @@ USER_AGENT = "cloudwall.alicloud (Python RPC signer 1.0)"
 # The SDK's variable for a CA bundle, honoured the same way when the ca_bundle option is not given.
 CA_BUNDLE_ENV = "ALIBABA_CLOUD_CA_BUNDLE"
 SIGNATURE_MISMATCH = "SignatureDoesNotMatch"
+# No answer: worth another attempt (the retry policy retries it).
+HTTP_ERROR = "SDK.HttpError"
+# The certificate does not verify, or the CA bundle cannot be loaded: no retry can mend it, so none is made.
+TLS_ERROR = "SDK.TLSError"
 # What a SignatureDoesNotMatch means when the server signed the same text: the SDK says so too (as InvalidAccessKeySecret).
 WRONG_SECRET_MESSAGE = ("The AccessKeySecret is wrong for this AccessKeyId: the server signed the same request text and "
                         "got another signature.")
+# TLS failures that a connection cut mid-handshake also gives: worth another attempt, unlike other ssl.SSLErrors.
+_TRANSIENT_TLS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 # A kept-alive connection the server closed while idle fails on reuse in one of these ways, before any answer.
 _STALE_CONNECTION = (RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
@@ -61,7 +67,7 @@ class ServerError(Exception):
 
 
 class ClientError(Exception):
-    """No answer (connection refused, timeout, TLS failure). ``SDK.HttpError`` as the SDK's ClientException says it."""
+    """No answer: HTTP_ERROR (connection refused, timeout; the SDK's ClientException code) or TLS_ERROR."""
 
     def __init__(self, code, message):
         super(ClientError, self).__init__("%s: %s" % (code, message))
@@ -90,18 +96,40 @@ def canonical_query(params):
 
 def string_to_sign(method, params):
     """``METHOD&%2F&<encoded canonical query>``: what the signature signs."""
-    return "%s&%s&%s" % (method, percent_encode("/"), percent_encode(canonical_query(params)))
+    return _text_to_sign(method, canonical_query(params))
 
 
 def signature(method, params, secret):
     """Base64 HMAC-SHA1, keyed with ``secret + "&"``, of string_to_sign()."""
-    digest = hmac.new((secret + "&").encode("utf-8"), string_to_sign(method, params).encode("utf-8"), hashlib.sha1).digest()
+    return _signature(_text_to_sign(method, canonical_query(params)), secret)
+
+
+def _text_to_sign(method, canonical):
+    return "%s&%s&%s" % (method, percent_encode("/"), percent_encode(canonical))
+
+
+def _signature(text, secret):
+    digest = hmac.new((secret + "&").encode("utf-8"), text.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
 def signed_params(action, version, query, access_key, secret, region=None, security_token=None, method="POST",
                   timestamp=None, nonce=None):
     """``query`` (flat strings) with the common parameters and its Signature, as the request sends them."""
+    params = _common_params(action, version, query, access_key, region, security_token, timestamp, nonce)
+    params["Signature"] = signature(method, params, secret)
+    return params
+
+
+def signed_query(action, version, query, access_key, secret, region=None, security_token=None, method="POST",
+                 timestamp=None, nonce=None):
+    """(the encoded query string of signed_params(), the parameters it signed): encoded once, to sign and to send."""
+    params = _common_params(action, version, query, access_key, region, security_token, timestamp, nonce)
+    canonical = canonical_query(params)
+    return canonical + "&Signature=" + percent_encode(_signature(_text_to_sign(method, canonical), secret)), params
+
+
+def _common_params(action, version, query, access_key, region, security_token, timestamp, nonce):
     params = dict(query)
     if region and "RegionId" not in params:
         params["RegionId"] = region
@@ -118,7 +146,6 @@ def signed_params(action, version, query, access_key, secret, region=None, secur
     )
     if security_token:
         params["SecurityToken"] = security_token
-    params["Signature"] = signature(method, params, secret)
     return params
 
 
@@ -155,16 +182,23 @@ class RpcRequest:
 def proxy_for(scheme, host, env):
     """The proxy URL ``env`` sets for ``scheme://host`` (HTTPS_PROXY/HTTP_PROXY, upper or lower case), or None.
 
-    NO_PROXY (comma-separated host names or ``.domain`` suffixes, ``*`` for all) excludes a host.
+    NO_PROXY (comma-separated host names or ``.domain`` suffixes, each with an optional ``:port``; ``*`` for all)
+    excludes a host.
     """
     names = ("HTTPS_PROXY", "https_proxy") if scheme == "https" else ("HTTP_PROXY", "http_proxy")
     proxy = next((env[name] for name in names if env.get(name)), None)
     if not proxy:
         return None
-    hostname = urlsplit("//" + host).hostname or host
+    target = urlsplit("//" + host)
+    hostname, port = target.hostname or host, target.port or (443 if scheme == "https" else 80)
     for entry in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(","):
         entry = entry.strip().lower()
-        if entry == "*" or (entry and (hostname == entry.lstrip(".") or hostname.endswith("." + entry.lstrip(".")))):
+        if entry == "*":
+            return None
+        excluded = urlsplit("//" + entry.lstrip(".")) if entry else None
+        if excluded is None or excluded.port not in (None, port):
+            continue
+        if hostname == excluded.hostname or hostname.endswith("." + excluded.hostname):
             return None
     return proxy
 
@@ -199,15 +233,21 @@ class RpcSender:
         """Send ``request``; the answer's body as bytes. Raises ServerError (status >= 400) or ClientError."""
         # The public endpoint the ECS API reference lists for every region (the old SDK table's legacy names aside).
         host = request.endpoint or "ecs.%s.aliyuncs.com" % self.region
-        params = signed_params(request.action, request.version, request.query, self.access_key, self._secret,
-                               region=self.region, security_token=self._security_token)
-        path = "/?" + canonical_query(params)
+        query, params = signed_query(request.action, request.version, request.query, self.access_key, self._secret,
+                                     region=self.region, security_token=self._security_token)
+        path = "/?" + query
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT, "Content-Length": "0",
                    "x-acs-action": request.action, "x-acs-version": request.version}
         try:
             status, body = self._exchange(request.protocol, host, path, headers)
+        except _TRANSIENT_TLS as exc:
+            raise ClientError(HTTP_ERROR, "%s: %s" % (type(exc).__name__, exc))
+        except ssl.SSLError as exc:
+            # A certificate that does not verify, a server that does not speak TLS, no common protocol: all the same
+            # on the next attempt.
+            raise ClientError(TLS_ERROR, "%s: %s" % (type(exc).__name__, exc))
         except (OSError, HTTPException) as exc:
-            raise ClientError("SDK.HttpError", "%s: %s" % (type(exc).__name__, exc))
+            raise ClientError(HTTP_ERROR, "%s: %s" % (type(exc).__name__, exc))
         if status >= 400:
             error = _server_error(status, body)
             if error.code == SIGNATURE_MISMATCH and _signed_same_text(error.message, params):
@@ -280,7 +320,10 @@ class RpcSender:
                 context.verify_mode = ssl.CERT_NONE
             else:
                 cafile = self.verify if isinstance(self.verify, str) else self._env.get(CA_BUNDLE_ENV) or None
-                context = ssl.create_default_context(cafile=cafile)
+                try:
+                    context = ssl.create_default_context(cafile=cafile)
+                except (OSError, ValueError) as exc:
+                    raise ClientError(TLS_ERROR, "the CA bundle %s could not be loaded (%s)" % (cafile, exc))
             self._tls = context
         return self._tls
 
@@ -296,8 +339,7 @@ def _signed_same_text(message, params):
     """Whether the server's SignatureDoesNotMatch message quotes the string this request signed: then the text agrees
     and only the secret can differ (ECS appends ``server string to sign is:<text>``)."""
     _before, found, quoted = message.partition("string to sign is:")
-    unsigned = dict((key, value) for key, value in params.items() if key != "Signature")
-    return bool(found) and quoted.strip() == string_to_sign("POST", unsigned)
+    return bool(found) and quoted.strip() == string_to_sign("POST", params)
 
 
 def _server_error(status, body):

@@ -37,8 +37,9 @@ GROUP_KEYS = ("group",) + tuple(RULE_ALIASES["group"]) + ("source_group_id", "de
 OWNER_KEYS = ("group_owner_account", "group_owner_id") + tuple(RULE_ALIASES["group_owner_account"] + RULE_ALIASES["group_owner_id"])
 
 
-def _has_owner(declared):
-    return any(declared.get(key) for key in OWNER_KEYS)
+def _has_owner(declared, own_account=""):
+    """Whether the rule names an owner of its peer group other than ``own_account`` (our own, when known)."""
+    return any(declared.get(key) and str(declared.get(key)).strip() != own_account for key in OWNER_KEYS)
 
 
 def _group_ref(declared):
@@ -50,11 +51,11 @@ def has_owner(declared_rules):
     return any(isinstance(declared, dict) and _has_owner(declared) for declared in declared_rules)
 
 
-def peer_group_refs(declared_rules):
+def peer_group_refs(declared_rules, own_account=""):
     """Group peers, as written, that must be looked up in our account (other accounts' groups cannot be)."""
     refs = []
     for declared in declared_rules:
-        if not isinstance(declared, dict) or _has_owner(declared):
+        if not isinstance(declared, dict) or _has_owner(declared, own_account):
             continue
         ref = _group_ref(declared)
         if isinstance(ref, str) and ref.strip() and ref.strip() not in refs:

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import chunks
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import starts_with_url
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import starts_with_url, type_name
 
 import ipaddress
 import json
@@ -52,6 +52,8 @@ MAX_PRIORITY = 100
 MAX_DESCRIPTION_LENGTH = 512
 
 DEFAULT_RULE_QUOTA = 200
+# ECS: the rules of one group may name at most 20 distinct security groups (ingress and egress together).
+MAX_GROUP_REFERENCES = 20
 MAX_PERMISSIONS_PER_CALL = 100
 MAX_RULE_IDS_PER_CALL = 100
 
@@ -77,9 +79,12 @@ RULE_ALIASES = {
 }
 SIDED_KEYS = ("source_cidr_ip", "dest_cidr_ip", "source_group_id", "dest_group_id")
 AMAZON_PORT_KEYS = ("from_port", "to_port")
+# amazon.aws's ICMP type and code: an ECS ICMP rule matches every type and code, so only -1 (all) can be kept.
+AMAZON_ICMP_KEYS = ("icmp_type", "icmp_code")
+ICMP_PROTOCOLS = ("ICMP", "ICMPV6")
 # A rule written with any of these is an amazon.aws rule, whose protocol defaulted to tcp there.
 AMAZON_KEYS = frozenset(("proto", "from_port", "to_port", "cidr_ip", "cidr_ipv6", "group_id", "group_name", "ip_prefix",
-                         "rule_desc"))
+                         "rule_desc", "icmp_type", "icmp_code"))
 # amazon.aws also takes IP protocol numbers; -1 is every protocol.
 PROTOCOL_NUMBERS = {"-1": "ALL", "1": "ICMP", "6": "TCP", "17": "UDP", "47": "GRE", "58": "ICMPV6"}
 
@@ -106,6 +111,8 @@ RULE_OPTIONS = {
     "from_port": {"type": "int"},
     "to_port": {"type": "int"},
     "cidr_ipv6": {"type": "list", "elements": "str"},
+    "icmp_type": {"type": "int"},
+    "icmp_code": {"type": "int"},
 }
 for _name, _aliases in RULE_ALIASES.items():
     RULE_OPTIONS[_name]["aliases"] = list(_aliases)
@@ -172,7 +179,18 @@ _ALLOWED = {
     "priority": "an integer from %d (highest) to %d" % (MIN_PRIORITY, MAX_PRIORITY),
     "nic_type": " or ".join(NIC_TYPES),
     "description": "a string of 1 to %d characters that does not start with http:// or https://" % MAX_DESCRIPTION_LENGTH,
+    "group_owner_account": "the name or numeric id of the Alibaba Cloud account that owns group, as a string",
+    "group_owner_id": "the numeric id of the Alibaba Cloud account that owns group (digits 0-9)",
+    "local_cidr": "an IPv4 or IPv6 address or CIDR block",
+    "port": "a port %d-%d, or -1 for every port" % (MIN_PORT, MAX_PORT),
+    "icmp": "-1 (every ICMP type and code, the only match an ECS rule makes), on icmp and icmpv6 rules",
 }
+# What a field allows, by option; the anchor-collection options name what they stand for.
+_ALLOWED_BY_OPTION = dict(_ALLOWED, dest_cidr=_ALLOWED["local_cidr"], source_cidr=_ALLOWED["local_cidr"],
+                          source_cidr_ip=_ALLOWED["cidr"], dest_cidr_ip=_ALLOWED["cidr"], cidr_ipv6=_ALLOWED["cidr"],
+                          source_group_id=_ALLOWED["group"], dest_group_id=_ALLOWED["group"],
+                          from_port=_ALLOWED["port"], to_port=_ALLOWED["port"], icmp_type=_ALLOWED["icmp"],
+                          icmp_code=_ALLOWED["icmp"])
 
 
 class RuleError(ValidationError):
@@ -376,16 +394,75 @@ class _RuleProblems:
         self.count = 0
         # Roles name a field by the role variable it came from (ports -> tier_access_ports).
         self.field_names = field_names or {}
+        # Fields whose value had the wrong type: that problem is reported once, not again by the field's own parser.
+        self.silenced = set()
 
     @property
     def label(self):
         # Built only for a message: most rules have none, and summarising every rule costs as much as parsing it.
         return _rule_label(self.index, self.raw, self.option)
 
+    def silence(self, *field_names):
+        self.silenced.update(field_names)
+
     def add(self, field_name, value, reason, allowed):
         self.count += 1
+        if self.silenced.intersection(field_name.split("/")):
+            return
         self.sink.append("%s: %s=%s %s; allowed: %s" % (self.label, self.field_names.get(field_name, field_name),
                                                         json.dumps(value, default=repr), reason, allowed))
+
+
+# The option each key of a rule stands for (an option is its own), and the fields whose later messages a badly typed
+# key makes redundant (the anchor keys feed options of their own).
+_OPTION_OF_KEY = dict([(name, name) for name in RULE_OPTIONS]
+                      + [(alias, name) for name, aliases in RULE_ALIASES.items() for alias in aliases])
+_FED_BY_KEY = {"source_cidr_ip": ("cidr", "dest_cidr", "source_cidr"), "dest_cidr_ip": ("cidr", "dest_cidr", "source_cidr"),
+               "source_group_id": ("group",), "dest_group_id": ("group",), "from_port": ("ports",), "to_port": ("ports",),
+               "cidr_ipv6": ("cidr",)}
+_INTEGER_TEXT = re.compile(r"^\s*[-+]?[0-9]+\s*$")
+
+
+def _is_text_like(value):
+    """A string, or a number YAML users write for a text field (an account id, a port): sent as its digits."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _typed_fields(raw, problems):
+    """``raw`` with every field in the type of its option: the one type check of every rule field, before any field is
+    read. Text fields (``type: str`` options and their aliases) take strings, numbers becoming their text; list fields
+    a string, a number or a list of them; integer fields an integer or its ASCII digits. A value of another type (a
+    list or a dictionary for a string, a boolean) is a problem naming the key as written, the value and what is
+    allowed, and later problems of the fields it feeds are not reported again."""
+    typed = dict(raw)
+    for key, value in raw.items():
+        option = _OPTION_OF_KEY.get(key)
+        if option is None or value is None:
+            continue
+        kind = RULE_OPTIONS[option]["type"]
+        allowed = _ALLOWED_BY_OPTION.get(option, "a string")
+        if kind == "str":
+            if _is_text_like(value):
+                typed[key] = value if isinstance(value, str) else str(value)
+                continue
+            problems.add(key, value, "is %s, not a string" % type_name(value), allowed)
+        elif kind == "list":
+            items = value if isinstance(value, (list, tuple)) else [value]
+            bad = [item for item in items if not _is_text_like(item)]
+            if not bad:
+                continue
+            for item in bad:
+                problems.add(key, item, "is %s, not a string or a number" % type_name(item), allowed)
+        else:  # int
+            if isinstance(value, int) and not isinstance(value, bool):
+                continue
+            if isinstance(value, str) and _INTEGER_TEXT.match(value):
+                typed[key] = int(value.strip())
+                continue
+            problems.add(key, value, "is not an integer" if isinstance(value, str) else "is %s, not an integer" % type_name(value),
+                         allowed)
+        problems.silence(key, option, *_FED_BY_KEY.get(key, ()))
+    return typed
 
 
 def _parse_choice(raw, problems, field_name, choices, default, allowed, fold):
@@ -485,8 +562,12 @@ def _parse_peers(raw, direction, context, problems, warnings):
     owner_fields = [key for key in ("group_owner_account", "group_owner_id") if not _is_blank(raw.get(key))]
     if len(owner_fields) > 1 or (owner_fields and PEER_GROUP not in given):
         problems.add(owner_fields[-1], raw.get(owner_fields[-1]), "cannot be used here", _ALLOWED["owner"])
-    owner = str(raw.get(owner_fields[0])).strip() if owner_fields else ""
+    # _typed_fields() reported an owner that is not text; the group is then not looked up (nor reported again).
+    owner_typed = all(isinstance(raw[key], str) for key in owner_fields)
+    owner = raw[owner_fields[0]].strip() if owner_fields and owner_typed else ""
     owner_kind = OWNER_ID if owner_fields == ["group_owner_id"] else OWNER_ACCOUNT
+    if owner_kind == OWNER_ID and owner and not _ASCII_NUMBER.match(owner):
+        problems.add("group_owner_id", raw["group_owner_id"], "is not an account id", _ALLOWED["group_owner_id"])
     if owner and owner == context.own_account:
         owner = ""
     if not given:
@@ -506,6 +587,8 @@ def _parse_peers(raw, direction, context, problems, warnings):
                 peers.append((PEER_CIDR, parsed[0], "", parsed[1]))
         return peers, owner, owner_kind
     if kind == PEER_GROUP:
+        if not owner_typed:
+            return [], owner, owner_kind
         group_id = _resolve_group(value, owner, context, problems)
         if group_id is None:
             return [], owner, owner_kind
@@ -583,7 +666,7 @@ def translate_anchor_keys(raw, problems):
 
     Aliases as Ansible leaves them (both keys present) or as written (only the alias) both work."""
     rule = dict((key, value) for key, value in raw.items() if key in RULE_OPTIONS and key not in SIDED_KEYS
-                and key not in AMAZON_PORT_KEYS and key != "cidr_ipv6")
+                and key not in AMAZON_PORT_KEYS + AMAZON_ICMP_KEYS and key != "cidr_ipv6")
     for name, aliases in RULE_ALIASES.items():
         for alias in aliases:
             if not _is_blank(raw.get(alias)):
@@ -617,6 +700,15 @@ def translate_anchor_keys(raw, problems):
         # amazon.aws ignores the ports of protocols without ports (ICMP types are not ECS ports either).
         if protocol in PORTED_PROTOCOLS or not protocol:
             _set_once(rule, "ports", ["-1" if -1 in (start, end) else "%s/%s" % (start, end)], "from_port/to_port", problems)
+    for key in AMAZON_ICMP_KEYS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        protocol = str(rule.get("protocol") or "").strip().lower()
+        if PROTOCOL_NUMBERS.get(protocol, protocol.upper()) not in ICMP_PROTOCOLS:
+            problems.add(key, value, "applies to icmp and icmpv6 rules only", _ALLOWED["icmp"])
+        elif value != -1:
+            problems.add(key, value, "cannot be matched: an ECS ICMP rule matches every type and code", _ALLOWED["icmp"])
     return rule
 
 
@@ -625,7 +717,7 @@ def _parse_one(raw, context, problems, warnings):
     unknown = sorted(str(key) for key in raw if key not in RULE_KEYS)
     for key in unknown:
         problems.add(key, raw[key], "is not a rule option", _ALLOWED["keys"])
-    raw = translate_anchor_keys(raw, problems)
+    raw = translate_anchor_keys(_typed_fields(raw, problems), problems)
     direction = _parse_choice(raw, problems, "direction", DIRECTIONS, INGRESS, _ALLOWED["direction"], str.lower)
     if _is_blank(raw.get("protocol")):
         problems.add("protocol", None, "is missing", _ALLOWED["protocol"])
@@ -892,7 +984,8 @@ _ACTIONS = {
 
 class Plan:
     """What to change: ``add`` (declared rules) and ``remove`` (current rules, with ids) per direction, and
-    ``modify`` (current rule, new description). ``revoke_first`` when the rule quota forbids adding first."""
+    ``modify`` (current rule, new description). ``revoke_first`` when the rule quota or the group-reference limit
+    forbids adding first."""
 
     def __init__(self, add, modify, remove, revoke_first, before):
         self.add = add
@@ -948,13 +1041,51 @@ def _unique_declared(declared):
     return list(unique.values())
 
 
-def plan_rules(declared, current, purge_ingress=False, purge_egress=False, state="present", rule_quota=DEFAULT_RULE_QUOTA):
+def group_references(rules):
+    """The distinct security groups ``rules`` name as peers (ingress and egress together)."""
+    return set(rule.peer for rule in rules if rule.peer_kind == PEER_GROUP)
+
+
+def _limit_order(add, remove, current, rule_quota, reference_limit):
+    """Whether the plan must revoke before it authorizes, so that no state between its calls exceeds the rule quota or
+    the group-reference limit; RuleError, before any write, when even its end state exceeds one of them."""
+    added = [rule for direction in DIRECTIONS for rule in add[direction]]
+    if not added:
+        return False
+    removed = [rule for direction in DIRECTIONS for rule in remove[direction]]
+    removed_objects = set(id(rule) for rule in removed)
+    kept = [rule for rule in current if id(rule) not in removed_objects]
+    problems = []
+    revoke_first = False
+    if len(current) + len(added) > rule_quota:
+        if len(kept) + len(added) > rule_quota:
+            problems.append("the group would hold %d rules (%d now, %d to add, %d to revoke) but the quota is %d rules "
+                            "(ingress and egress together); allowed: at most %d rules" % (
+                                len(kept) + len(added), len(current), len(added), len(removed), rule_quota, rule_quota))
+        revoke_first = True
+    now, new = group_references(current), group_references(added)
+    if len(now | new) > reference_limit and new - now:
+        after = group_references(kept) | new
+        if len(after) > reference_limit:
+            problems.append("rules would make the group reference %d security groups (%d now, %d more, %d no longer "
+                            "referenced) but ECS allows at most %d per group (ingress and egress together); allowed: "
+                            "rules that name at most %d distinct security groups, with the group's other rules" % (
+                                len(after), len(now), len(new - now), len(now - after), reference_limit, reference_limit))
+        revoke_first = True
+    if problems:
+        raise RuleError(problems)
+    return revoke_first
+
+
+def plan_rules(declared, current, purge_ingress=False, purge_egress=False, state="present", rule_quota=DEFAULT_RULE_QUOTA,
+               reference_limit=MAX_GROUP_REFERENCES):
     """Plan the changes that bring ``current`` (described rules) to ``declared`` (parsed rules).
 
     ``declared`` None leaves the group alone. ``state`` present: add missing rules, modify descriptions, and
     with ``purge_*`` revoke current rules of that direction that are not declared. ``state`` absent: revoke
     the declared rules that exist. Raises RuleError before any write when the result cannot fit ``rule_quota``
-    (ingress and egress together).
+    (ingress and egress together) or would name more than ``reference_limit`` distinct security groups; revokes
+    first when only the end state fits.
     """
     if state not in ("present", "absent"):
         raise RuleError(["state=%s is not supported; allowed: present, absent" % json.dumps(state)])
@@ -987,13 +1118,4 @@ def plan_rules(declared, current, purge_ingress=False, purge_egress=False, state
         if purge.get(rule.direction) and rule not in wanted:
             remove[rule.direction].append(rule)
 
-    added = sum(len(rules) for rules in add.values())
-    removed = sum(len(rules) for rules in remove.values())
-    revoke_first = False
-    if added and len(current) + added > rule_quota:
-        if len(current) - removed + added > rule_quota:
-            raise RuleError(["the group would hold %d rules (%d now, %d to add, %d to revoke) but the quota is %d rules "
-                             "(ingress and egress together); allowed: at most %d rules" % (
-                                 len(current) - removed + added, len(current), added, removed, rule_quota, rule_quota)])
-        revoke_first = True
-    return Plan(add, modify, remove, revoke_first, current)
+    return Plan(add, modify, remove, _limit_order(add, remove, current, rule_quota, reference_limit), current)

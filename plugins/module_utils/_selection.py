@@ -17,7 +17,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import describe_groups
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._tags import validate_tags
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import GROUP_ID_PATTERN
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._validation import group_id_problems, type_name
 
 MAX_WORKERS_LIMIT = 16
 
@@ -54,49 +54,112 @@ _SNAKE_FILTERS = {
 }
 _SELECTED_BY = ("security_group_ids", "name", "name_prefix", "vpc_id", "tags", "network_type", "security_group_type",
                 "resource_group_id")
+_CHOICES = {"network_type": ("vpc", "classic"), "security_group_type": ("normal", "enterprise")}
+_TAG_ITEM = "a dictionary {Key: a string, Value: a string}"
 
 
-def _filter_value(option, value):
-    """A filter's value in the shape of the option it fills: id lists from a list, a JSON array or a comma list;
-    tags from a dict or the API's [{Key, Value}] list."""
-    if option == "security_group_ids":
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return [str(item) for item in json.loads(text)]
+class _FilterError(ValueError):
+    """A filter value that cannot be read as its option; the message names the filter and says what is allowed."""
+
+
+def _filter_ids(label, value):
+    """SecurityGroupIds as a list: from a list, a JSON array or a comma list (the items are checked later)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise _FilterError("%s is %r, which is not a JSON array; allowed: a list of security group ids, a JSON "
+                                   "array of them or a comma-separated list" % (label, text))
+        else:
             return [item.strip() for item in text.split(",") if item.strip()]
-        return [str(item) for item in (value if isinstance(value, (list, tuple)) else [value])]
-    if option == "tags" and isinstance(value, (list, tuple)):
-        return dict((str(item.get("Key", item.get("key"))), item.get("Value", item.get("value"))) for item in value)
-    if option in ("network_type", "security_group_type") and isinstance(value, str):
+    if not isinstance(value, (list, tuple)):
+        raise _FilterError("%s is %s (%r); allowed: a list of security group ids, a JSON array of them or a "
+                           "comma-separated list" % (label, type_name(value), value))
+    return list(value)
+
+
+def _filter_tags(label, value):
+    """Tag as a dictionary: from one, or from the API's list of {Key, Value} (either case of Key and Value)."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, (list, tuple)):
+        raise _FilterError("%s is %s (%r); allowed: a list of %s, or a dictionary of tag keys to values"
+                           % (label, type_name(value), value, _TAG_ITEM))
+    tags = {}
+    for index, item in enumerate(value):
+        key = item.get("Key", item.get("key")) if isinstance(item, dict) else None
+        tag_value = item.get("Value", item.get("value")) if isinstance(item, dict) else None
+        if not isinstance(key, str) or not (tag_value is None or isinstance(tag_value, str)):
+            raise _FilterError("%s[%d] is %r; allowed: %s" % (label, index, item, _TAG_ITEM))
+        tags[key] = tag_value
+    return tags
+
+
+def _filter_value(option, label, value):
+    """A filter's value in the shape of the option it fills; _FilterError when it has no such shape."""
+    if option == "security_group_ids":
+        return _filter_ids(label, value)
+    if option == "tags":
+        return _filter_tags(label, value)
+    if option in _CHOICES and isinstance(value, str):
         return value.lower()
     return value
 
 
+def _option_problems(option, label, value):
+    """The problems of one selected value, named by where it came from (``vpc_id`` or ``filters.VpcId``)."""
+    if value is None:
+        return []
+    if option == "security_group_ids":
+        hint = "select a group by name with the name option" + (" or filters.SecurityGroupName" if label.startswith("filters.") else "")
+        return group_id_problems(value, label, hint)
+    if option == "tags":
+        try:
+            validate_tags(value, label)
+        except ValidationError as error:
+            return [str(error)]
+        return []
+    if not isinstance(value, str):
+        return ["%s is %s (%r); allowed: a string" % (label, type_name(value), value)]
+    if option in _CHOICES and value.lower() not in _CHOICES[option]:
+        return ["%s is %r; allowed: %s" % (label, value, ", ".join(_CHOICES[option]))]
+    return []
+
+
 def selection(params):
-    """``(selection, problems)``: the options of SELECTION_ARGUMENT_SPEC with ``filters`` folded in."""
+    """``(selection, problems)``: the options of SELECTION_ARGUMENT_SPEC with ``filters`` folded in, every value checked
+    for the type the API takes (strings, a list of group ids, tags), each problem naming the option or filter."""
     chosen = dict((key, params.get(key)) for key in _SELECTED_BY)
+    labels = dict((key, key) for key in _SELECTED_BY)
     problems = []
-    for key, value in sorted((params.get("filters") or {}).items()):
+    filters = params.get("filters") or {}
+    for key, value in sorted(filters.items(), key=lambda item: str(item[0])):
         option = FILTERS.get(key) or _SNAKE_FILTERS.get(key)
         if option is None:
             problems.append("filters has %s, which is not a DescribeSecurityGroups filter; allowed: %s"
                             % (key, ", ".join(sorted(FILTERS))))
             continue
+        label = "filters.%s" % key
         try:
-            value = _filter_value(option, value)
-        except (TypeError, ValueError, AttributeError):
-            problems.append("filters.%s is %r, which is not a valid value for it" % (key, value))
+            value = _filter_value(option, label, value)
+        except _FilterError as error:
+            problems.append(str(error))
             continue
         if chosen.get(option) not in (None, value):
-            problems.append("filters.%s is %r but %s is %r; allowed: one of them, or the same value"
-                            % (key, value, option, chosen[option]))
+            problems.append("%s is %r but %s is %r; allowed: one of them, or the same value"
+                            % (label, value, labels[option], chosen[option]))
             continue
         chosen[option] = value
-    if chosen["network_type"] not in (None, "vpc", "classic"):
-        problems.append("filters NetworkType is %r; allowed: vpc, classic" % chosen["network_type"])
-    if chosen["security_group_type"] not in (None, "normal", "enterprise"):
-        problems.append("filters SecurityGroupType is %r; allowed: normal, enterprise" % chosen["security_group_type"])
+        labels[option] = label
+    for option in _SELECTED_BY:
+        found = _option_problems(option, labels[option], chosen[option])
+        problems.extend(found)
+        if found:
+            chosen[option] = None
+        elif option in _CHOICES and chosen[option] is not None:
+            chosen[option] = chosen[option].lower()
     return chosen, problems
 
 
@@ -127,19 +190,10 @@ def select_groups(client, params):
 
 def selection_problems(params):
     """Every problem of the selection options, as messages naming the option and the value."""
-    chosen, problems = selection(params)
+    # selection() checks the merged selection (the API's id filter answers nothing for a name: it says so).
+    problems = selection(params)[1]
     if not 1 <= params["max_workers"] <= MAX_WORKERS_LIMIT:
         problems.append("max_workers is %d; allowed: 1 to %d" % (params["max_workers"], MAX_WORKERS_LIMIT))
-    # The API filter takes ids only and answers nothing for a name: say so rather than select no group silently.
-    not_ids = [ref for ref in params["security_group_ids"] or [] if not GROUP_ID_PATTERN.match(ref)]
-    if not_ids:
-        problems.append("security_group_ids holds %s, which %s not group ids; allowed: ids (sg- followed by lowercase "
-                        "letters and digits); select a group by name with the name option"
-                        % (", ".join(repr(ref) for ref in not_ids), "is" if len(not_ids) == 1 else "are"))
-    try:
-        validate_tags(chosen["tags"], "tags")
-    except ValidationError as error:
-        problems.append(str(error))
     return problems
 
 

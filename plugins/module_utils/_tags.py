@@ -38,14 +38,15 @@ def _check_key(key, arg_name):
         raise ValidationError(
             "%s: tag key %r has %d characters; allowed: 1 to %d" % (arg_name, key, len(key), MAX_KEY_LENGTH)
         )
+    # In any letter case, as the emulator checks it: a key ECS might refuse must fail here, before any write.
     for prefix in RESERVED_KEY_PREFIXES:
-        if key.startswith(prefix):
+        if key.lower().startswith(prefix):
             raise ValidationError(
                 "%s: tag key %r starts with the reserved prefix %r; keys may not start with %s"
                 % (arg_name, key, prefix, " or ".join(repr(p) for p in RESERVED_KEY_PREFIXES))
             )
     for fragment in FORBIDDEN_SUBSTRINGS:
-        if fragment in key:
+        if fragment in key.lower():
             raise ValidationError("%s: tag key %r contains %r, which is not allowed in tag keys" % (arg_name, key, fragment))
 
 
@@ -65,7 +66,7 @@ def _check_value(key, value, arg_name, allow_none):
             "%s: value of tag %r has %d characters; allowed: 0 to %d" % (arg_name, key, len(text), MAX_VALUE_LENGTH)
         )
     for fragment in FORBIDDEN_SUBSTRINGS:
-        if fragment in text:
+        if fragment in text.lower():
             raise ValidationError(
                 "%s: value of tag %r is %r and contains %r, which is not allowed in tag values"
                 % (arg_name, key, text, fragment)

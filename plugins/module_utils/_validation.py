@@ -95,8 +95,25 @@ _TEXT_LIKE = (str, int, float)
 _TEXT_TYPES = ("str", "path")
 
 
-def _type_name(value):
-    return {dict: "a dictionary", list: "a list", bool: "a boolean"}.get(type(value), "a %s" % type(value).__name__)
+def type_name(value):
+    """How messages name the type of a value a user wrote: ``a list``, ``a dictionary``, ``a boolean``..."""
+    for kind, name in ((bool, "a boolean"), (dict, "a dictionary"), ((list, tuple), "a list"),
+                       (int, "an integer"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else "a %s" % type(value).__name__
+
+
+def group_id_problems(values, arg_name, hint):
+    """One message per item of ``values`` (an option or filter that the API matches against group ids only) that is
+    not a group id: a name there would select nothing, silently. ``hint`` says where names go instead."""
+    if not isinstance(values, (list, tuple)):
+        return ["%s is %s (%r); allowed: a list of security group ids" % (arg_name, type_name(values), values)]
+    not_ids = [ref for ref in values if not (isinstance(ref, str) and GROUP_ID_PATTERN.match(ref))]
+    if not not_ids:
+        return []
+    return ["%s holds %s, which %s not group ids; allowed: ids (sg- followed by lowercase letters and digits); %s"
+            % (arg_name, ", ".join(repr(ref) for ref in not_ids), "is" if len(not_ids) == 1 else "are", hint)]
 
 
 def _shown(value, secret):
@@ -134,20 +151,20 @@ def option_type_problems(argument_spec, params, prefix=""):
         wanted = spec.get("type") or "str"
         if wanted in _TEXT_TYPES:
             if isinstance(value, bool) or not isinstance(value, _TEXT_LIKE):
-                problems.append("%s is %s%s; allowed: a string" % (label, _type_name(value), _shown(value, secret)))
+                problems.append("%s is %s%s; allowed: a string" % (label, type_name(value), _shown(value, secret)))
         elif wanted == "list" and spec.get("elements") == "dict":
             if not isinstance(value, list):
-                problems.append("%s is %s%s; allowed: a list of dictionaries" % (label, _type_name(value), _shown(value, secret)))
+                problems.append("%s is %s%s; allowed: a list of dictionaries" % (label, type_name(value), _shown(value, secret)))
                 continue
             for index, item in enumerate(value):
                 if not isinstance(item, dict):
-                    problems.append("%s[%d] is %s%s; allowed: a dictionary" % (label, index, _type_name(item), _shown(item, secret)))
+                    problems.append("%s[%d] is %s%s; allowed: a dictionary" % (label, index, type_name(item), _shown(item, secret)))
                 elif spec.get("options"):
                     problems.extend(option_type_problems(spec["options"], item, "%s[%d]." % (label, index)))
         elif wanted == "list" and spec.get("elements") in _TEXT_TYPES and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, bool) or not isinstance(item, _TEXT_LIKE):
-                    problems.append("%s[%d] is %s%s; allowed: a string" % (label, index, _type_name(item), _shown(item, secret)))
+                    problems.append("%s[%d] is %s%s; allowed: a string" % (label, index, type_name(item), _shown(item, secret)))
         elif wanted == "dict" and spec.get("options") and isinstance(value, dict):
             problems.extend(option_type_problems(spec["options"], value, label + "."))
     return problems

@@ -23,8 +23,11 @@ description:
     travel with it) and ModifySecurityGroupPolicy only when O(inner_access_policy) differs from the type's default:
     1 read and 1 or 2 writes. An existing group is read once more (DescribeSecurityGroupAttribute, for its inner
     access policy), then only the writes of the plan are made: a no-op is 2 reads. Nothing is read back after the
-    writes: RV(security_group) is the plan's result, the same as check mode predicts, and
-    RV(security_group.creation_time) of a group this run creates is null."
+    writes (RV(security_group) is the plan's result, the same as check mode predicts, and
+    RV(security_group.creation_time) of a group this run creates is null), except the tags of an existing group
+    whose tags changed with O(purge_tags): one DescribeSecurityGroups after the writes finds whether another
+    purging run wrote its own set meanwhile, and finishes this run's plan against it, so the group ends with one
+    declared set, not the union of two."
   - "A delete is 1 read and DeleteSecurityGroup. Only when the API refuses it (members, references) are the
     members and references read (3 reads) to list them; check mode reads them instead of deleting."
   - Rules are managed by M(cloudwall.alicloud.sg_rule), membership by M(cloudwall.alicloud.sg_membership).
@@ -209,14 +212,16 @@ diff:
       sample: {"security_group_name": "web-tier", "tags": {"tier": "web"}}
 """
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError, ValidationError
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
+    ConcurrentWritersError,
     GroupLookupError,
     ambiguous_name_error,
     blocking_members,
     create_group,
     delete_group,
     describe_members,
+    finish_tags,
     describe_references,
     get_group,
     get_group_attributes,
@@ -225,8 +230,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
     refuse_service_managed,
     modify_inner_access_policy,
     snake_group,
-    tag_groups,
-    untag_groups,
+    write_tag_plan,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._group_plan import (
     default_policy,
@@ -279,8 +283,8 @@ class SecurityGroupModule(AlicloudModule):
         validate_group_description(params["description"])
         validate_tags(params["tags"], "tags")
         if params["security_group_type"] == "enterprise" and params["inner_access_policy"] == "accept":
-            self.fail("inner_access_policy accept is not allowed with security_group_type enterprise; "
-                      "enterprise groups always isolate their members (drop)")
+            raise ValidationError("inner_access_policy accept is not allowed with security_group_type enterprise; "
+                                  "enterprise groups always isolate their members (drop)")
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -359,12 +363,17 @@ class SecurityGroupModule(AlicloudModule):
             modify_group_attribute(self.client, group_id, **changes["attribute"])
         if "policy" in changes:
             modify_inner_access_policy(self.client, group_id, changes["policy"])
-        # Removing first keeps the group under the 20-tag limit while keys are swapped.
-        if "tags_remove" in changes:
-            untag_groups(self.client, {group_id: changes["tags_remove"]})
-        if "tags_set" in changes:
-            tag_groups(self.client, {group_id: changes["tags_set"]})
-        # Not read back: every write succeeded, so the group is the plan's ``after``, as check mode predicts.
+        if "tags_remove" in changes or "tags_set" in changes:
+            write_tag_plan(self.client, {group_id: (changes.get("tags_set", {}), changes.get("tags_remove", []))})
+        # Not read back (every write succeeded, so the group is the plan's ``after``, as check mode predicts), unless
+        # tags were purged: another purging run may have written its own set meanwhile.
+        if self.params["purge_tags"] and ("tags_remove" in changes or "tags_set" in changes):
+            tags_after = {group_id: after["tags"]}
+            try:
+                finish_tags(self.client, [group_id], self.params["tags"], True, "present", tags_after)
+            except ConcurrentWritersError as error:
+                self.fail(str(error))
+            after["tags"] = tags_after[group_id]
         self.result_value = after
 
     def ensure_absent(self, raw):

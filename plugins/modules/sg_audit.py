@@ -14,12 +14,13 @@ version_added: 0.1.0
 description:
   - Selects security groups like M(cloudwall.alicloud.sg_info), reads their rules and members, and checks them
     against the best practices of the Alibaba Cloud security-group guide.
-  - "Checks (id, severity): C(internet_sensitive_ports) (high) the whole Internet (0.0.0.0/0 or ::/0) may reach
-    an administrative or data port of O(sensitive_ports); C(intranet_cidr_too_broad) (high) an intranet rule from
-    0.0.0.0/0, 10.0.0.0/8 or a wider block; C(intranet_cidr_all_ports) (medium) an intranet rule from a CIDR
-    allowing all ports or all protocols; C(classic_intranet_cidr) (medium) any CIDR intranet rule in a classic
-    network group (use group authorization); C(shadowed_accept) (medium) an accept rule whose traffic a drop rule
-    of higher or equal priority matches entirely; C(group_too_many_members) (medium) more than O(max_members)
+  - "Checks (id, severity): C(internet_sensitive_ports) (high) the Internet at large (through a rule from
+    0.0.0.0/0 or ::/0, or all of it) may reach an administrative or data port of O(sensitive_ports);
+    C(intranet_cidr_too_broad) (high) an intranet rule from 0.0.0.0/0, 10.0.0.0/8 or a wider block;
+    C(intranet_cidr_all_ports) (medium) an intranet rule from a CIDR allowing all ports or all protocols;
+    C(classic_intranet_cidr) (medium) any CIDR intranet rule in a classic network group (use group
+    authorization); C(shadowed_accept) (medium) an accept rule whose traffic drop rules of higher or equal priority
+    match entirely, one alone or several together; C(group_too_many_members) (medium) more than O(max_members)
     members; C(member_at_group_limit) (medium) an instance or network interface in O(max_groups_per_instance)
     groups or more; C(redundant_rule) (low) a rule whose traffic a rule with the same policy and higher or equal
     priority matches entirely; C(group_without_members) (low) no member, a candidate for deletion;
@@ -29,8 +30,14 @@ description:
     through public IP addresses and EIPs, so there CIDRs within 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
     100.64.0.0/10 and fc00::/7 count as intranet and all others as Internet.
   - Coverage is exact for protocols, destination and source port ranges, CIDR containment, group and prefix-list
-    peers and the destination CIDR. A rule only partly covered by another is not reported. An accept rule that a
-    drop shadows entirely lets nothing in, so only C(shadowed_accept) reports it.
+    peers and the destination CIDR. A rule only partly covered by another is not reported as redundant. An accept
+    rule that drops shadow entirely lets nothing in, so only C(shadowed_accept) reports it. Drops shadow an accept
+    together when each matches its peer kind, destination CIDR and source ports, and their port ranges (and for a
+    CIDR peer, their blocks) add up to all of its traffic.
+  - "C(internet_sensitive_ports) and C(shadowed_accept) agree with the evaluation of
+    M(cloudwall.alicloud.sg_reachability) and of the report's map (rules ordered by priority, a drop first at equal
+    priority): a port is reported only when that evaluation lets the Internet at large reach it, on the accept rule
+    that lets it in."
   - "Requests: DescribeSecurityGroups (100 groups per page), one DescribeSecurityGroupAttribute per group (two for a
     classic group: one per NIC type; 1000 rules per page), and the members as O(member_scan) says."
   - Read-only, it never changes cloud state, so check mode runs the same and RV(ignore:changed) is always false.

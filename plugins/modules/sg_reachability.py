@@ -24,30 +24,40 @@ description:
     apply internet rules to Internet traffic and intranet rules to intranet traffic. Group peers match members (by
     group id, so also groups of other accounts) on the intranet only; CIDR peers match addresses; prefix-list peers
     match their entries (O(prefix_lists)). ICMP, GRE and ALL rules cover every port; ALL covers every protocol."
+  - "A CIDR block or C(internet) as the source is every address of it (the Internet: every address that is not
+    private, RFC 1918, 100.64.0.0/10, fc00::/7). Rules naming blocks inside it cut it into regions, each evaluated on
+    its own: the answer is RV(reachability[].reachable=true) when every region gets through,
+    RV(reachability[].reachable=false) when none does, and otherwise partial: RV(reachability[].partial=true),
+    RV(reachability[].reachable) null, and RV(reachability[].reachable_from) lists the blocks that get through."
   - "What a side is: an instance or network interface is its groups and its primary private address; a group as a
     source is any one of its members (its groups' rules, no address known); a group as a destination is each of
     its members (any member when it has none); a CIDR block is traffic from every address of the block, not from
     group members; C(internet) is traffic from any Internet address. A rule that needs what a side does not say
-    (an address, a source port, unknown prefix-list entries) does not match, and the answer's C(notes) name it."
+    (an address, a source port, unknown prefix-list entries) does not match, and the answer's C(notes) name it.
+    IPv6 traffic uses the first IPv6 address of an instance's primary interface or of a network interface."
   - Only security groups are evaluated; whether a route exists (public IP, EIP, NAT, peering) is not.
   - "Requests: DescribeInstances (100 ids per call) for instances, DescribeNetworkInterfaces (100 ids per call)
-    for network interfaces, one DescribeSecurityGroups per 100 groups plus one per group or instance given by
-    name, two member reads (DescribeInstances, DescribeNetworkInterfaces) per destination group, and one
-    DescribeSecurityGroupAttribute per group involved (two for a classic group). No request changes anything."
+    for network interfaces, one DescribeSecurityGroups per 100 groups, two member reads (DescribeInstances,
+    DescribeNetworkInterfaces) per destination group, and one DescribeSecurityGroupAttribute per group involved (two
+    for a classic group). A name costs one DescribeSecurityGroups; when no group has it, one DescribeInstances
+    more; when no instance has it either, one DescribeNetworkInterfaces more. No request changes anything."
 author:
   - cloudwall maintainers (@cloudwall)
 options:
   source:
     description:
       - Where the traffic comes from. An instance (C(i-...)) or network interface (C(eni-...)) id, a security group
-        id (C(sg-...), also of another account), the name of a group or else of an instance, a CIDR block or an
-        address, or C(internet).
+        id (C(sg-...), also of another account), the name of a group or else of an instance or else of a network
+        interface, a CIDR block or an address, or C(internet).
+      - A name is looked up among groups, then instances, then network interfaces; the first kind that has it
+        decides. A name that several of that kind carry fails, listing them; give the id or set O(vpc_id).
       - Needs O(destination).
     type: str
   destination:
     description:
       - Where the traffic goes. An instance or network interface id, a security group id (each member is
-        answered), or the name of a group or else of an instance.
+        answered), or the name of a group or else of an instance or else of a network interface (looked up as for
+        O(source)).
       - Needs O(source).
     type: str
   protocol:
@@ -88,6 +98,8 @@ options:
     description:
       - Intents that must hold. The task fails, after checking every intent, with the list of those that do not
         hold and what decided each; when all hold it passes quietly.
+      - A partial answer (only part of a CIDR or Internet source gets through) holds neither V(true) nor V(false);
+        the failure names the blocks that get through and the rule that lets each in.
     type: list
     elements: dict
     suboptions:
@@ -168,12 +180,26 @@ reachability:
       type: int
       sample: 6379
     reachable:
-      description: Whether the source's egress and the destination's ingress both allow the traffic.
+      description:
+        - Whether the source's egress and the destination's ingress both allow the traffic.
+        - For a CIDR or Internet source, V(true) when every address gets through, V(false) when none does, null when
+          the answer is partial.
       type: bool
       sample: true
+    partial:
+      description: Whether only part of a CIDR or Internet source gets through; always V(false) for other sources.
+      type: bool
+      sample: false
+    reachable_from:
+      description: The blocks of a CIDR or Internet source that get through (all of it, none, or the part of a
+        partial answer), as few CIDR blocks as hold them; empty for other sources.
+      type: list
+      elements: str
+      sample: ["203.0.113.0/24"]
     decided_by:
       description:
-        - What decided the answer (the egress decision when egress denies, else the ingress decision).
+        - What decided the answer (the egress decision when egress denies, else the ingress decision; for a partial
+          answer, the decision that lets the largest region of the source in).
         - C(by) is C(rule) or C(default); C(default) is one of C(inner_access_accept), C(inner_access_drop),
           C(ingress_default_deny), C(egress_default_allow), C(egress_default_deny), C(not_evaluated) (a group whose
           rules could not be read), or empty for a rule.
@@ -223,7 +249,7 @@ intents:
       type: bool
       sample: true
     holds:
-      description: Whether every answer of the intent matches RV(intents[].reachable).
+      description: Whether every answer of the intent matches RV(intents[].reachable) and none is partial.
       type: bool
       sample: true
     answers:
@@ -251,7 +277,8 @@ matrix:
       elements: int
       sample: [22, 6379]
     table:
-      description: Rows of the table, the header first; a cell lists the ports on which the row reaches the column.
+      description: Rows of the table, the header first; a cell lists the ports on which the row reaches the column,
+        marked C((partly)) where only part of a CIDR or Internet row gets through.
       type: list
       elements: list
       sample: [["from \\ to", "web-1 (i-demoweb0000000000001)"], ["redis-1 (i-demoredis00000000001)", "-"]]
@@ -271,6 +298,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._reachability_api import (
     PROTOCOL_CHOICES,
+    ReachabilityLookupError,
     ReachabilityQuery,
 )
 
@@ -320,8 +348,8 @@ class SecurityGroupReachabilityModule(AlicloudModule):
             raise ValidationError("; ".join(problems))
         try:
             query.read(self.client)
-        except LookupError as error:
-            self.fail(str(error), candidates=getattr(error, "candidates", []))
+        except ReachabilityLookupError as error:
+            self.fail_lookup(error.option, error)
         self.result_value = query.answer_pair()
         if self.params["matrix"]:
             header, rows, answers = query.answer_matrix()

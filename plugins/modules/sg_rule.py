@@ -26,7 +26,8 @@ description:
     revoked, so traffic that both allow is never cut, unless the rule quota forces revoking first."
   - "API calls: one DescribeSecurityGroupAttribute read (two for a classic group, one per NIC type), one
     DescribeSecurityGroups more when the group or a peer is given by name, a drop rule needs the group type, or
-    the plan writes (a service-managed group refuses every write and only that read tells one), then only the
+    the plan writes (a service-managed group refuses every write and only that read tells one), one
+    DescribeNetworkInterfaces when a rule names a peer's owner (to know the caller's own account), then only the
     writes of the plan. The rules are not read again after the writes: RV(rules) and RV(added) are
     the plan's result, the same as check mode predicts, and a rule added by this run has an empty
     RV(rules[].security_group_rule_id) until the next run or M(cloudwall.alicloud.sg_info) reads it."
@@ -117,6 +118,8 @@ options:
             - A group id is unique across accounts, so the owner is sent when authorizing but is not part of the
               rule's identity; ECS answers with the numeric account id, and a rule declared with the account name
               matches it.
+            - An owner equal to the caller's own account id means this account; it is then neither sent nor shown.
+              The task learns that id with one DescribeNetworkInterfaces read, made only when a rule names an owner.
           type: str
           aliases: [source_group_owner_account, dest_group_owner_account]
         group_owner_id:
@@ -198,6 +201,15 @@ options:
             - The amazon.aws key for IPv6 peers; added to O(rules[].cidr).
           type: list
           elements: str
+        icmp_type:
+          description:
+            - The amazon.aws key for an ICMP type, on V(icmp) and V(icmpv6) rules. An ECS ICMP rule matches every
+              type and code, so only V(-1) (all) is accepted; another value fails before any API call.
+          type: int
+        icmp_code:
+          description:
+            - The amazon.aws key for an ICMP code; like O(rules[].icmp_type), only V(-1).
+          type: int
   rules_egress:
     description:
       - Egress rules, as both alibaba.alicloud and amazon.aws take them. The options of O(rules), with
@@ -515,8 +527,13 @@ error:
 
 import json
 
-from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import GROUP_NOT_FOUND_CODES, EcsApiError
+from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import (
+    GROUP_NOT_FOUND_CODES,
+    RULE_NOT_FOUND_CODES,
+    EcsApiError,
+)
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
+    caller_account,
     GROUP_ID_PATTERN,
     GroupLookupError,
     describe_groups,
@@ -528,6 +545,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import 
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._rule_calls import (
+    has_owner,
     needs_group_type,
     parse_declared,
     parsed_once,
@@ -553,6 +571,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._rules import (
 
 # Rounds of "read again, finish the plan" a purging run makes after its writes (see finish_after_concurrent_writers).
 MAX_CONVERGENCE_ROUNDS = 5
+MODIFY_ACTIONS = ("ModifySecurityGroupRule", "ModifySecurityGroupEgressRule")
 
 
 class SecurityGroupRuleModule(AlicloudModule):
@@ -578,6 +597,8 @@ class SecurityGroupRuleModule(AlicloudModule):
         super(SecurityGroupRuleModule, self).__init__(module)
         self.result_value = []
         self.extra_results = {"added": [], "removed": [], "modified": [], "security_group_id": ""}
+        # Whether a write of this run found another writer's work (see finish_after_concurrent_writers).
+        self.raced = False
         # rules_egress holds egress rules only: a missing direction is egress; another one is refused in run().
         self.declared = [("rules", declared_rules(self.params.get("rules"))),
                          ("rules_egress", [dict(raw, direction=raw.get("direction") or EGRESS) if isinstance(raw, dict) else raw
@@ -616,7 +637,9 @@ class SecurityGroupRuleModule(AlicloudModule):
         """The context of the real parse, with at most one DescribeSecurityGroups call for every peer name."""
         vpc_id = attributes.get("VpcId") or (group or {}).get("VpcId") or ""
         group_names = {group_id: attributes.get("SecurityGroupName") or (group or {}).get("SecurityGroupName") or group_id}
-        refs = peer_group_refs(self.declared_rules)
+        # An owner equal to our own account means "this account": one read tells, only when an owner is given.
+        own_account = caller_account(self.client) if has_owner(self.declared_rules) else ""
+        refs = peer_group_refs(self.declared_rules, own_account)
         known = [group] if group else []
         if refs:
             # One listing of the group's network finds every peer, by id or name, and the group itself.
@@ -641,7 +664,8 @@ class SecurityGroupRuleModule(AlicloudModule):
             return planned["SecurityGroupId"]
 
         context = RuleContext(group_id=group_id, is_vpc=bool(vpc_id), group_type=group_type or "normal",
-                              resolve_group=resolver(known, where, planned_peer if self.check_mode else None))
+                              resolve_group=resolver(known, where, planned_peer if self.check_mode else None),
+                              own_account=own_account)
         return context, group_names
 
     # -- run --------------------------------------------------------------------------------------------------
@@ -662,7 +686,7 @@ class SecurityGroupRuleModule(AlicloudModule):
         context, group_names = self.rule_context(group_id, group, attributes)
         if not parsed_once(self.declared_rules, context):
             parsed = parse_declared(self.declared, context)
-        current = rules_from_permissions(permissions, context.is_vpc)
+        current = rules_from_permissions(permissions, context.is_vpc, context.own_account)
         plan = plan_rules(parsed.rules, current, purge_ingress=params["purge_rules"],
                           purge_egress=params["purge_rules_egress"], state=params["state"],
                           rule_quota=params["rule_quota"])
@@ -688,7 +712,7 @@ class SecurityGroupRuleModule(AlicloudModule):
         if self.check_mode:
             return
         self.apply(plan_calls(plan, group_id, group_names))
-        if params["state"] == "present" and (params["purge_rules"] or params["purge_rules_egress"]):
+        if self.raced or (params["state"] == "present" and (params["purge_rules"] or params["purge_rules_egress"])):
             self.finish_after_concurrent_writers(group_id, group_names, context, parsed.rules)
 
     def finish_after_concurrent_writers(self, group_id, group_names, context, declared):
@@ -696,14 +720,16 @@ class SecurityGroupRuleModule(AlicloudModule):
 
         Two purging runs that read the group before either wrote would otherwise leave the union of their sets
         (ECS answers an authorize of an existing rule with success, so nothing else tells a run it raced).
-        The last writer always reads after its last write, so the group ends with its declared set.
+        The last writer always reads after its last write, so the group ends with its declared set. Any run whose
+        write found another writer's work (a revoke batch answered "already done", though only some of its rules
+        may have been gone; a rule to modify already revoked) reads again too.
         """
         params = self.params
         for finishing in range(MAX_CONVERGENCE_ROUNDS + 1):
             permissions = describe_rules(self.client, group_id)[1]
-            plan = plan_rules(declared, rules_from_permissions(permissions, context.is_vpc),
+            plan = plan_rules(declared, rules_from_permissions(permissions, context.is_vpc, context.own_account),
                               purge_ingress=params["purge_rules"], purge_egress=params["purge_rules_egress"],
-                              state="present", rule_quota=params["rule_quota"])
+                              state=params["state"], rule_quota=params["rule_quota"])
             if not plan.changed:
                 return
             if finishing == MAX_CONVERGENCE_ROUNDS:
@@ -722,9 +748,15 @@ class SecurityGroupRuleModule(AlicloudModule):
     def apply(self, calls):
         for index, call in enumerate(calls):
             try:
-                self.call(call.action, call.params)
+                answer = self.call(call.action, call.params)
             except EcsApiError as error:
+                if call.action in MODIFY_ACTIONS and error.code in RULE_NOT_FOUND_CODES:
+                    # Another writer revoked the rule first: the read after the writes decides what is left to do.
+                    self.raced = True
+                    continue
                 self.fail_mid_plan(error, calls, index)
+            else:
+                self.raced = self.raced or "AlreadyDone" in answer
 
     def fail_mid_plan(self, error, calls, failed_index):
         applied = [line for call in calls[:failed_index] for line in call.lines]

@@ -17,10 +17,12 @@ description:
   - Groups that need the same change share API calls (up to 50 groups per call).
   - "API calls: one DescribeSecurityGroups call finds the groups given by id (up to 100 per call) with their tags,
     plus one per group given by name; then only the writes of the plan (UntagResources before TagResources). A
-    no-op is that one read. Tags are not read back after the writes: RV(tags) is the plan's result, the same as
-    check mode predicts."
+    no-op is that one read. Tags are not read back after the writes (RV(tags) is the plan's result, the same as
+    check mode predicts), except with O(purge_tags): one DescribeSecurityGroups after the writes finds whether
+    another purging run wrote its own set meanwhile, and finishes this run's plan against it (up to 5 rounds), so
+    each group ends with one declared set, not the union of two."
   - Tags are validated before the first API call. Key 1 to 128 characters, not starting with C(aliyun) or
-    C(acs:), without C(http://) or C(https://); value 0 to 128 characters, without C(http://) or C(https://);
+    C(acs:) in any letter case, without C(http://) or C(https://); value 0 to 128 characters, without C(http://) or C(https://);
     at most 20 tags per group, counted after the change.
 author:
   - cloudwall maintainers (@cloudwall)
@@ -132,11 +134,12 @@ diff:
 """
 
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._groups import (
+    ConcurrentWritersError,
     GroupLookupError,
+    finish_tags,
     find_groups,
     refuse_service_managed,
-    tag_groups,
-    untag_groups,
+    write_tag_plan,
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._lists import items_at, unique
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._module import AlicloudModule
@@ -196,10 +199,14 @@ class SecurityGroupTagsModule(AlicloudModule):
         self.changed = True
         if self.check_mode:
             return
-        # Removals first, so that swapping keys never crosses the 20-tag limit.
-        untag_groups(self.client, dict((group_id, change[1]) for group_id, change in plan.items()))
-        tag_groups(self.client, dict((group_id, change[0]) for group_id, change in plan.items()))
-        # Not read back: every write succeeded, so the tags are the plan's ``after``, as check mode predicts.
+        write_tag_plan(self.client, plan)
+        # Not read back (every write succeeded, so the tags are the plan's ``after``, as check mode predicts), unless
+        # keys are purged: another purging run may have written its own set meanwhile.
+        if params["purge_tags"] and params["state"] == "present":
+            try:
+                finish_tags(self.client, list(plan), params["tags"], True, "present", after)
+            except ConcurrentWritersError as error:
+                self.fail(str(error))
 
 
 def main():

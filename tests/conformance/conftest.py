@@ -11,38 +11,48 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+# Shared code is imported through the collection namespace inside the fixtures and hooks: pytest loads this conftest
+# before pytest-ansible (--ansible-unit-inject-only, pytest.ini) puts ANSIBLE_COLLECTIONS_PATH on the import path.
+TESTS = "ansible_collections.cloudwall.alicloud.tests"
 
-from tests.conformance.target import OBSERVATIONS, Target, real_target_from_environment  # noqa: E402  pylint: disable=wrong-import-position
-from tests.lib.emulator_harness import (  # noqa: E402  pylint: disable=wrong-import-position
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION, DEMO_VPC, DEMO_WEB1, PARTNER_ACCOUNT_ID, PARTNER_ACCOUNT_NAME,
-    PARTNER_GROUP, EmulatorProcess,
-)
 
-PARTNER = {"group_id": PARTNER_GROUP, "account_id": PARTNER_ACCOUNT_ID, "account_name": PARTNER_ACCOUNT_NAME}
+def _harness():
+    return importlib.import_module(TESTS + ".lib.emulator_harness")
+
+
+def _target():
+    return importlib.import_module(TESTS + ".conformance.target")
+
+
+def _partner():
+    harness = _harness()
+    return {"group_id": harness.PARTNER_GROUP, "account_id": harness.PARTNER_ACCOUNT_ID,
+            "account_name": harness.PARTNER_ACCOUNT_NAME}
 
 
 def _emulator_target(process, label="emulator"):
-    return Target(label, process.host_port, "http", DEMO_REGION, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET,
-                  vpc_id=DEMO_VPC, instance_id=DEMO_WEB1, peer=PARTNER)
+    harness = _harness()
+    return _target().Target(label, process.host_port, "http", harness.DEMO_REGION, harness.DEMO_ACCESS_KEY_ID,
+                            harness.DEMO_ACCESS_KEY_SECRET, vpc_id=harness.DEMO_VPC, instance_id=harness.DEMO_WEB1,
+                            peer=_partner())
 
 
 def _endpoint_target(endpoint):
+    harness = _harness()
     scheme, _sep, host = endpoint.rpartition("://")
-    return Target("endpoint", host, scheme or "http", os.environ.get("ALICLOUD_REGION") or DEMO_REGION,
-                  os.environ.get("ALICLOUD_ACCESS_KEY") or DEMO_ACCESS_KEY_ID,
-                  os.environ.get("ALICLOUD_SECRET_KEY") or DEMO_ACCESS_KEY_SECRET,
-                  vpc_id=os.environ.get("CONFORMANCE_VPC_ID") or DEMO_VPC,
-                  instance_id=os.environ.get("CONFORMANCE_INSTANCE_ID") or DEMO_WEB1,
-                  peer=PARTNER if not os.environ.get("CONFORMANCE_VPC_ID") else None,
-                  verify=os.environ.get("CONFORMANCE_CA_FILE") or None)
+    return _target().Target("endpoint", host, scheme or "http", os.environ.get("ALICLOUD_REGION") or harness.DEMO_REGION,
+                            os.environ.get("ALICLOUD_ACCESS_KEY") or harness.DEMO_ACCESS_KEY_ID,
+                            os.environ.get("ALICLOUD_SECRET_KEY") or harness.DEMO_ACCESS_KEY_SECRET,
+                            vpc_id=os.environ.get("CONFORMANCE_VPC_ID") or harness.DEMO_VPC,
+                            instance_id=os.environ.get("CONFORMANCE_INSTANCE_ID") or harness.DEMO_WEB1,
+                            peer=_partner() if not os.environ.get("CONFORMANCE_VPC_ID") else None,
+                            verify=os.environ.get("CONFORMANCE_CA_FILE") or None)
 
 
 @pytest.fixture(scope="session")
@@ -54,10 +64,10 @@ def targets(tmp_path_factory):
             made.append(_endpoint_target(os.environ["CONFORMANCE_ENDPOINT"]))
         else:
             if os.environ.get("CONFORMANCE_REAL") == "1":
-                real = real_target_from_environment()
+                real = _target().real_target_from_environment()
                 made.append(real)
                 real.ensure_vpc()
-            process = EmulatorProcess(str(tmp_path_factory.mktemp("conformance") / "ecs.sqlite3"), seed="demo").start()
+            process = _harness().EmulatorProcess(str(tmp_path_factory.mktemp("conformance") / "ecs.sqlite3"), seed="demo").start()
             processes.append(process)
             made.append(_emulator_target(process))
         yield made
@@ -72,14 +82,16 @@ def targets(tmp_path_factory):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not OBSERVATIONS:
+    target = sys.modules.get(TESTS + ".conformance.target")  # not imported: no check ran, nothing to show
+    observations = target.OBSERVATIONS if target is not None else {}
+    if not observations:
         return
     labels = []
-    for answers in OBSERVATIONS.values():
+    for answers in observations.values():
         labels += [label for label in answers if label not in labels]
     rows = [["check"] + labels + (["same"] if len(labels) > 1 else [])]
-    for check in sorted(OBSERVATIONS):
-        answers = [OBSERVATIONS[check].get(label, "-") for label in labels]
+    for check in sorted(observations):
+        answers = [observations[check].get(label, "-") for label in labels]
         rows.append([check] + answers + (["yes" if len(set(answers)) == 1 else "NO"] if len(labels) > 1 else []))
     widths = [min(60, max(len(row[column]) for row in rows)) for column in range(len(rows[0]))]
     terminalreporter.write_sep("=", "conformance: every check and each target's answer")

@@ -5,11 +5,12 @@ observation for the table and asserts what the source says. Every check runs on 
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
-from tests.conformance.target import record
+from ansible_collections.cloudwall.alicloud.tests.conformance.target import ApiError, record
 
 PERMISSION_KEYS = {
     "SecurityGroupRuleId", "Direction", "IpProtocol", "PortRange", "SourcePortRange", "SourceCidrIp", "Ipv6SourceCidrIp",
@@ -39,7 +40,7 @@ def code(pair):
 
 # --- rule shapes and normalisation ------------------------------------------------------------------------------
 
-@check("DescribeSecurityGroupAttribute API reference (Permission fields); ECS_API.md sections 3-5")
+@check("DescribeSecurityGroupAttribute API reference (Permission fields, Priority default 1, NicType intranet in a VPC)")
 def rule_shape_and_normalisation(t):
     group = t.create_group("shape")
     t.authorize(group, tcp(22, Policy="accept", Description="ssh"))
@@ -51,7 +52,8 @@ def rule_shape_and_normalisation(t):
     return "%s %s %s %s %s" % (rule["IpProtocol"], rule["PortRange"], rule["Policy"], rule["Priority"], rule["NicType"])
 
 
-@check("Real captures of ALL-protocol rules (ECS_API.md section 6)")
+@check("AuthorizeSecurityGroup API reference (PortRange -1/-1 for ALL); SourcePortRange -1/-1 as real answers read by "
+       "open-source readers show it (no API reference page states it)")
 def all_protocol_port_ranges(t):
     group = t.create_group("all")
     t.authorize(group, {"IpProtocol": "all", "PortRange": "-1/-1", "SourceCidrIp": "10.0.0.0/8"})
@@ -60,7 +62,8 @@ def all_protocol_port_ranges(t):
     return "%s %s source %s" % (rule["IpProtocol"], rule["PortRange"], rule["SourcePortRange"])
 
 
-@check("ECS_API.md section 4: answers compress IPv6")
+@check("DescribeSecurityGroupAttribute API reference: Permission Ipv6SourceCidrIp in compressed form (its example "
+       "2001:250:6000::***)")
 def ipv6_is_compressed(t):
     group = t.create_group("ipv6")
     t.authorize(group, {"IpProtocol": "tcp", "PortRange": "443/443", "Ipv6SourceCidrIp": "2001:DB8:0:0::/32"})
@@ -118,7 +121,7 @@ def delete_missing_group(t):
     return code(answer)
 
 
-@check("DescribeSecurityGroupAttribute API reference error table; ECS_API.md section 2")
+@check("DescribeSecurityGroupAttribute API reference error table: InvalidSecurityGroupId.NotFound")
 def describe_missing_group(t):
     answer = t.error("DescribeSecurityGroupAttribute", SecurityGroupId=t.missing_id("sg"))
     assert answer == (404, "InvalidSecurityGroupId.NotFound")
@@ -256,7 +259,60 @@ def tags_read_back(t):
     return "Tags.Tag %s" % described["Tags"]["Tag"]
 
 
+@check("AuthorizeSecurityGroup API reference: Permissions, 1 to 100 rules in one call")
+def at_most_100_permissions_per_call(t):
+    group = t.create_group("perm100")
+    refused = t.error("AuthorizeSecurityGroup", SecurityGroupId=group, Permissions=[tcp(port) for port in range(1000, 1101)])
+    after_refusal = len(t.rules(group))
+    t.authorize(group, *[tcp(port) for port in range(1000, 1100)])
+    accepted = len(t.rules(group))
+    # The code of the refusal is not documented; the collection relies only on 100 being the most one call takes.
+    assert refused[0] == 400 and after_refusal == 0 and accepted == 100
+    return "101: %s, none added; 100: added" % code(refused)
+
+
+@check("ECS limits page (Security groups: 20 groups referenced by the rules of one group); AuthorizeSecurityGroup API "
+       "reference error table: AuthorizedGroupRule.LimitExceed")
+def at_most_20_group_references(t):
+    group = t.create_group("refs20")
+    peers = [t.create_group("refs20-peer-%d" % n) for n in range(21)]
+    t.authorize(group, *[{"IpProtocol": "tcp", "PortRange": "22/22", "SourceGroupId": peer} for peer in peers[:20]])
+    refused = t.error("AuthorizeSecurityGroup", SecurityGroupId=group,
+                      Permissions=[{"IpProtocol": "tcp", "PortRange": "22/22", "SourceGroupId": peers[20]}])
+    rules = t.rules(group)
+    assert refused == (400, "AuthorizedGroupRule.LimitExceed") and len(rules) == 20
+    return "20 referenced; the 21st %s" % code(refused)
+
+
 # --- membership -------------------------------------------------------------------------------------------------
+
+@check("ECS limits page (Security groups: an instance or ENI is in at most 5 groups by default); JoinSecurityGroup API "
+       "reference error table: InstanceSecurityGroupLimitExceeded")
+def at_most_5_groups_per_instance(t):
+    if not t.instance_id:
+        pytest.skip("no instance named (CONFORMANCE_INSTANCE_ID); the suite creates none")
+    instance = t.call("DescribeInstances", InstanceIds=json.dumps([t.instance_id]))["Instances"]["Instance"][0]
+    count = len(instance["SecurityGroupIds"]["SecurityGroupId"])
+    joined, refused = [], None
+    try:
+        # Join run groups until ECS refuses; an account whose quota was raised (10 or 16) stops at most at 16.
+        while refused is None and count < 17:
+            group = t.create_group("limit-%d" % count)
+            try:
+                t.call("JoinSecurityGroup", SecurityGroupId=group, InstanceId=t.instance_id)
+            except ApiError as error:
+                refused = (error.status, error.code)
+                break
+            t.joined.append((group, t.instance_id))
+            joined.append(group)
+            count += 1
+    finally:
+        for group in joined:  # leave at once: the other membership checks need room
+            t.call("LeaveSecurityGroup", SecurityGroupId=group, InstanceId=t.instance_id)
+            t.joined.remove((group, t.instance_id))
+    assert (count, refused) == (5, (400, "InstanceSecurityGroupLimitExceeded")), (count, refused)
+    return "%d groups; next join %s" % (count, code(refused))
+
 
 @check("JoinSecurityGroup / LeaveSecurityGroup API reference error tables")
 def membership_rules(t):

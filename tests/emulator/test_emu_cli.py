@@ -8,6 +8,11 @@ Each test starts its own emulator process with the options it needs.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -184,6 +189,58 @@ class TestTls:
         with pytest.raises(urllib.error.URLError) as failed:
             no_proxy_opener().open(process.endpoint + "/_emulator/health", timeout=10)
         assert "CERTIFICATE_VERIFY_FAILED" in str(failed.value)
+
+    @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+    def test_generated_key_is_never_left_behind(self, tmp_path, signal_number):
+        """The generated private key is deleted once loaded; the certificate's temporary directory goes at stop."""
+        process = EmulatorProcess(str(tmp_path / "ecs.sqlite3"), extra_args=["--tls"]).start()
+        try:
+            directory = os.path.dirname(process.ca_cert)
+            assert os.path.basename(directory).startswith("ecs-emulator-tls-")
+            assert os.listdir(directory) == ["emulator-cert.pem"]  # no emulator-key.pem while it serves
+            assert process.admin.health() == {"status": "ok"}  # serving from the key held in memory
+        finally:
+            assert process.stop(signal_number) == 0, process.log_tail()
+        assert not os.path.exists(directory)
+
+    def test_users_own_certificate_and_key(self, start, tmp_path):
+        """--tls-cert/--tls-key: a certificate the user made (here with openssl) is served, trusted by clients that
+        name it, and left in place when the emulator stops."""
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            pytest.skip("openssl is needed to make the user's certificate")
+        cert, key = str(tmp_path / "team-cert.pem"), str(tmp_path / "team-key.pem")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-sha256", "-days", "1", "-subj", "/CN=team-ci", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+        process = start("--tls-cert", cert, "--tls-key", key)  # --tls is implied
+        assert process.endpoint.startswith("https://") and process.ca_cert == cert
+        host, port = process.host_port.rsplit(":", 1)
+        served = ssl.get_server_certificate((host, int(port)))
+        with open(cert, encoding="ascii") as handle:
+            assert ssl.PEM_cert_to_DER_cert(served) == ssl.PEM_cert_to_DER_cert(handle.read())
+        ecs = EcsApi(process.endpoint, verify=cert)
+        assert ecs.call(DescribeSecurityGroupsRequest, protocol_type="https")["SecurityGroups"]["SecurityGroup"]
+        with pytest.raises(urllib.error.URLError) as failed:
+            no_proxy_opener().open(process.endpoint + "/_emulator/health", timeout=10)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(failed.value)
+        assert process.stop() == 0, process.log_tail()
+        assert os.path.exists(cert) and os.path.exists(key)
+
+    def test_mismatched_certificate_and_key_are_refused(self, tmp_path):
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            pytest.skip("openssl is needed to make the user's certificates")
+        paths = {}
+        for name in ("one", "two"):
+            paths[name] = (str(tmp_path / (name + "-cert.pem")), str(tmp_path / (name + "-key.pem")))
+            subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                            "-days", "1", "-subj", "/CN=" + name, "-keyout", paths[name][1], "-out", paths[name][0]],
+                           check=True, capture_output=True, timeout=60)
+        process = EmulatorProcess(str(tmp_path / "bad.sqlite3"), extra_args=["--tls-cert", paths["one"][0], "--tls-key", paths["two"][1]])
+        with pytest.raises(RuntimeError):
+            process.start()
+        assert "cannot load the certificate" in process.log_tail()
 
 
 def test_banner_keys(emulator):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance import conftest as conformance_conftest
-from tests.conformance import target as conformance_target
-from tests.conformance.test_conformance import membership_rules, own_group_reference
+from ansible_collections.cloudwall.alicloud.tests.conformance import conftest as conformance_conftest
+from ansible_collections.cloudwall.alicloud.tests.conformance import target as conformance_target
+from ansible_collections.cloudwall.alicloud.tests.conformance.test_conformance import membership_rules, own_group_reference
 from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import DEMO_SG_VPC, DEMO_WEB1
 
 
@@ -42,7 +42,6 @@ class _Reporter:
 
 def test_table_shows_both_answers_and_marks_differences(monkeypatch):
     monkeypatch.setattr(conformance_target, "OBSERVATIONS", {})
-    monkeypatch.setattr(conformance_conftest, "OBSERVATIONS", conformance_target.OBSERVATIONS)
     conformance_target.record("a_check", "real", "400 InvalidParam.SourceIp")
     conformance_target.record("a_check", "emulator", "400 InvalidParam.SourceIp")
     conformance_target.record("b_check", "real", "404 InvalidSecurityGroup.NotFound")

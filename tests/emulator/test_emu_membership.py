@@ -19,6 +19,7 @@ from aliyunsdkecs.request.v20140526.ModifyNetworkInterfaceAttributeRequest impor
 
 from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import (
     DEMO_CLASSIC_INSTANCE,
+    DEMO_ACCOUNT_ID,
     DEMO_ENI_FREE,
     DEMO_ENI_WEB1,
     DEMO_REDIS,
@@ -222,6 +223,9 @@ class TestDescribeNetworkInterfaces:
         assert set(interface) >= ENI_KEYS
         assert (interface["InstanceId"], interface["Type"], interface["VpcId"]) == (DEMO_WEB1, "Primary", DEMO_VPC)
         assert interface["SecurityGroupIds"]["SecurityGroupId"] == [DEMO_SG_VPC]
+        # OwnerId: the account of the ENI, the caller's (Tea model DescribeNetworkInterfacesResponseBody
+        # NetworkInterfaceSets.NetworkInterfaceSet.OwnerId); sg_rule reads its own account id from it.
+        assert interface["OwnerId"] == DEMO_ACCOUNT_ID
 
     def test_free_secondary(self, ecs):
         interface = eni(ecs, DEMO_ENI_FREE)

@@ -5,33 +5,18 @@ else, and its `cloudwall-ecs-emulator` command serves the SDK."""
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import subprocess
 import sys
 
 from aliyunsdkecs.request.v20140526.DescribeSecurityGroupsRequest import DescribeSecurityGroupsRequest
 
-from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import REPO_ROOT, EcsApi, EmulatorProcess
-
-
-def build_wheel(directory):
-    """The wheel, built as `make dist` builds it: from a copy of pyproject.toml and emulator/ only."""
-    source = os.path.join(directory, "src")
-    os.makedirs(source)
-    shutil.copy(os.path.join(REPO_ROOT, "pyproject.toml"), source)
-    shutil.copytree(os.path.join(REPO_ROOT, "emulator"), os.path.join(source, "emulator"),
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    wheels = os.path.join(directory, "wheels")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", wheels, source],
-                   check=True, capture_output=True, timeout=300)
-    (wheel,) = glob.glob(os.path.join(wheels, "cloudwall_ecs_emulator-*.whl"))
-    return wheel
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_harness import EcsApi, EmulatorProcess
+from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import build_emulator_wheel
 
 
 def test_wheel_installs_and_its_command_serves(tmp_path):
-    wheel = build_wheel(str(tmp_path / "dist"))
+    wheel = build_emulator_wheel(str(tmp_path / "dist"))
     venv = tmp_path / "venv"
     # --without-pip: the wheel is installed by this (the test's) pip into the new environment, offline and fast.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

@@ -139,13 +139,36 @@ def test_unknown_access_key(ecs):
     assert (error.get_http_status(), error.get_error_code()) == (400, "InvalidAccessKeyId.NotFound")
 
 
-@pytest.mark.parametrize("offset_seconds", [-3600, 3600, -86400 * 30])
-def test_stale_or_future_timestamp_is_illegal(raw, offset_seconds):
+# Alibaba Cloud common error codes (API Error Center): a Timestamp more than 15 minutes from the server's clock is
+# 400 InvalidTimeStamp.Expired "Specified time stamp or date value is expired."; one not supplied (or not a UTC time
+# in the documented form) is 400 IllegalTimestamp.
+@pytest.mark.parametrize("offset_seconds", [-3600, 3600, -86400 * 30, -16 * 60, 16 * 60])
+def test_stale_or_future_timestamp_is_expired(raw, offset_seconds):
     params = common_params("DescribeRegions")
     moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_seconds)
     params["Timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     response = raw.send(params)
+    assert (response.status, response.code) == (400, "InvalidTimeStamp.Expired")
+    assert response.json["Message"] == "Specified time stamp or date value is expired."
+
+
+@pytest.mark.parametrize("timestamp", [None, "", "yesterday", "2026-01-01 00:00:00", "1767225600"],
+                         ids=["absent", "empty", "word", "no-T-no-Z", "epoch"])
+def test_missing_or_malformed_timestamp_is_illegal(raw, timestamp):
+    params = common_params("DescribeRegions")
+    if timestamp is None:
+        del params["Timestamp"]
+    else:
+        params["Timestamp"] = timestamp
+    response = raw.send(params)
     assert (response.status, response.code) == (400, "IllegalTimestamp")
+
+
+def test_timestamp_within_the_window_is_accepted(raw):
+    params = common_params("DescribeRegions")
+    moment = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=14)
+    params["Timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert raw.send(params).status == 200
 
 
 def test_reused_nonce_is_refused(raw):

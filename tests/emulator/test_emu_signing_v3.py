@@ -140,9 +140,17 @@ def test_body_not_matching_its_hash_is_refused(raw3):
     assert (response.status, response.code) == (400, "SignatureDoesNotMatch")
 
 
+# Alibaba Cloud common error codes (API Error Center): a date more than 15 minutes from the server's clock is 400
+# InvalidTimeStamp.Expired, as in v1 (test_emu_signing.py); a malformed one is 400 IllegalTimestamp.
 @pytest.mark.parametrize("offset", [-16 * 60, 16 * 60], ids=["stale", "future"])
-def test_date_out_of_window_is_refused(raw3, offset):
+def test_date_out_of_window_is_expired(raw3, offset):
     response = raw3.send(QUERY, raw3.headers("DescribeRegions", date_offset_seconds=offset))
+    assert (response.status, response.code) == (400, "InvalidTimeStamp.Expired")
+
+
+def test_malformed_date_is_illegal(raw3):
+    headers = dict(raw3.headers("DescribeRegions"), **{"x-acs-date": "Thu, 01 Jan 2026 00:00:00 GMT"})
+    response = raw3.send(QUERY, headers)
     assert (response.status, response.code) == (400, "IllegalTimestamp")
 
 

@@ -33,6 +33,9 @@ OTHER_VPC = fixed_id('vpc', 'other')
 OTHER_VPC_GROUP = fixed_id('sg', 'othervpc')
 FULL_TAGS_GROUP = fixed_id('sg', 'fulltags')
 UNKNOWN_GROUP = fixed_id('sg', 'doesnotexist')
+MANAGED_GROUP = fixed_id('sg', 'managed')
+# 21 groups of the demo VPC: one more than the rules of one group may reference.
+PEER_GROUPS = [fixed_id('sg', 'peer%02d' % index) for index in range(21)]
 UNKNOWN_INSTANCE = fixed_id('i', 'doesnotexist')
 WRONG_SECRET = 'WrongCatalogueSecret-2718281828'
 UNKNOWN_ACCESS_KEY = 'LTAIcatalogueUnknownKey0'
@@ -80,6 +83,11 @@ def rule(**fields):
 
 def sg_rule(security_group=VPC_GROUP, **args):
     return module('sg_rule', security_group=security_group, **args)
+
+
+def group_rule(group_id, **fields):
+    """A valid rule naming a peer group (None drops a field)."""
+    return rule(cidr=None, group=group_id, **fields)
 
 
 def bad_rule(**fields):
@@ -189,6 +197,41 @@ CASES = [
          sg_rule(security_group=ENTERPRISE_GROUP, rules=[rule(policy='drop', priority=100)]),
          ['policy', 'drop', 'enterprise']),
 
+    # Every rule field is checked for its type before it is read: Python's text of a list or a dictionary is never
+    # sent, whatever the key (aliases included); a number may stand for an account id.
+    Case('rule-owner-account-is-a-list', OFFLINE,
+         sg_rule(rules=[rule(), group_rule('sg-partner0000000000001', group_owner_account=['123', '456'])]),
+         ['rules[1]', 'group_owner_account', '["123", "456"]', 'not a string', 'allowed:']),
+    Case('rule-owner-id-is-a-dict', OFFLINE,
+         sg_rule(rules=[rule(), group_rule('sg-partner0000000000001', group_owner_id={'a': 1})]),
+         ['rules[1]', 'group_owner_id', '{"a": 1}', 'a dictionary', 'allowed:']),
+    Case('rule-owner-id-is-true', OFFLINE,
+         sg_rule(rules=[rule(), group_rule('sg-partner0000000000001', group_owner_id=True)]),
+         ['rules[1]', 'group_owner_id=true', 'a boolean', 'allowed:']),
+    Case('rule-owner-id-not-digits', OFFLINE,
+         sg_rule(rules=[rule(), group_rule('sg-partner0000000000001', group_owner_id='partner')]),
+         ['rules[1]', 'group_owner_id', 'partner', 'digits 0-9']),
+    Case('rule-source-owner-alias-is-a-list', OFFLINE,
+         sg_rule(rules=[rule(), {'ip_protocol': 'tcp', 'port_range': '22/22', 'source_group_id': 'sg-partner0000000000001',
+                                 'source_group_owner_account': ['123']}]),
+         ['rules[1]', 'source_group_owner_account', '["123"]', 'not a string']),
+    Case('rule-dest-owner-alias-is-a-dict', OFFLINE,
+         sg_rule(rules=[rule(), {'direction': 'egress', 'ip_protocol': 'tcp', 'port_range': '22/22',
+                                 'dest_group_id': 'sg-partner0000000000001', 'dest_group_owner_id': {'id': 1}}]),
+         ['rules[1]', 'dest_group_owner_id', '{"id": 1}', 'a dictionary']),
+    Case('rule-prefix-list-is-a-list', OFFLINE, bad_rule(cidr=None, prefix_list=['pl-demo0000000000000001']),
+         ['rules[1]', 'prefix_list', 'pl-demo0000000000000001', 'a list', 'allowed: a prefix list id']),
+    Case('rule-dest-cidr-is-a-dict', OFFLINE, bad_rule(dest_cidr={'cidr': '10.1.0.0/16'}),
+         ['rules[1]', 'dest_cidr', '10.1.0.0/16', 'a dictionary']),
+    Case('rule-from-port-is-a-list', OFFLINE,
+         sg_rule(rules=[rule(), {'proto': 'tcp', 'from_port': [22], 'to_port': 22, 'cidr_ip': '10.0.0.0/8'}]),
+         ['rules[1]', 'from_port=[22]', 'not an integer']),
+    # ECS lets the rules of one group name at most 20 groups: a plan past that fails before its first batch is written.
+    Case('rule-group-reference-limit', ONLINE,
+         sg_rule(rules=[group_rule(group_id) for group_id in PEER_GROUPS[:12]],
+                 rules_egress=[group_rule(group_id) for group_id in PEER_GROUPS[12:]]),
+         ['rules would make the group reference 21 security groups', 'at most 20 per group']),
+
     # --- sg_membership: ids, limits, and the checks made on what was read before any write -------------------
     Case('membership-instance-id-form', OFFLINE, module('sg_membership', instance_ids=['web-1'], security_groups=[VPC_GROUP]),
          ['instance_ids', 'web-1']),
@@ -254,6 +297,19 @@ CASES = [
     Case('audit-ids-holding-a-name', OFFLINE, module('sg_audit', security_group_ids=['default-vpc']),
          ['security_group_ids', "'default-vpc'"]),
     Case('info-name-is-a-list', OFFLINE, module('sg_info', name=['web', 'db']), ['name', 'a list', 'allowed: a string']),
+    # filters are checked as merged with the options: what the API takes for each filter, names refused where it takes ids.
+    Case('info-filter-vpc-is-a-list', OFFLINE, module('sg_info', filters={'VpcId': [DEMO_VPC, OTHER_VPC]}),
+         ['filters.VpcId', 'a list', DEMO_VPC, 'allowed: a string']),
+    Case('info-filter-resource-group-is-a-dict', OFFLINE, module('sg_info', filters={'ResourceGroupId': {'x': 1}}),
+         ['filters.ResourceGroupId', "{'x': 1}", 'allowed: a string']),
+    Case('info-filter-name-is-a-list', OFFLINE, module('sg_info', filters={'SecurityGroupName': ['web']}),
+         ['filters.SecurityGroupName', "['web']", 'allowed: a string']),
+    Case('info-filter-ids-holding-a-name', OFFLINE, module('sg_info', filters={'SecurityGroupIds': ['web']}),
+         ['filters.SecurityGroupIds', "'web'", 'not group ids', 'allowed: ids']),
+    Case('audit-filter-ids-holding-a-name', OFFLINE, module('sg_audit', filters={'security_group_ids': 'default-vpc'}),
+         ['filters.security_group_ids', "'default-vpc'", 'not group ids']),
+    Case('info-filter-tag-value-is-a-list', OFFLINE, module('sg_info', filters={'Tag': [{'Key': 'env', 'Value': ['a', 'b']}]}),
+         ['filters.Tag[0]', "['a', 'b']", 'allowed: a dictionary {Key: a string, Value: a string}']),
     Case('audit-fail-on-choice', OFFLINE, module('sg_audit', fail_on='critical'), ['fail_on', 'critical']),
     Case('audit-report-path-missing-directory', OFFLINE,
          module('sg_audit', report_path='/nonexistent-catalogue-dir/report.md'),
@@ -369,6 +425,20 @@ CASES = [
     Case('tier-access-target-superscript', OFFLINE,
          role('tier_access', tier_access_source='web', tier_access_target='redis²', tier_access_ports=['6379']),
          ['tier_access_target', 'redis²']),
+    # What only a read of the target tells is found by sg_rule in check mode before the role's first write.
+    Case('tier-access-enterprise-target', ONLINE,
+         role('tier_access', tier_access_source='catalogue-app', tier_access_target=ENTERPRISE_GROUP,
+              tier_access_vpc_id=DEMO_VPC, tier_access_ports=['5432']),
+         ['tier_access_target', ENTERPRISE_GROUP, 'enterprise security group', 'allowed: cidr or prefix_list']),
+    Case('tier-access-service-managed-target', ONLINE,
+         role('tier_access', tier_access_source='catalogue-app', tier_access_target=MANAGED_GROUP,
+              tier_access_vpc_id=DEMO_VPC, tier_access_ports=['5432'], tier_access_egress=True),
+         ['tier_access_target', MANAGED_GROUP, 'managed by a cloud service']),
+    Case('tier-access-vpc-target-by-id-without-vpc-id', ONLINE,
+         role('tier_access', tier_access_source='catalogue-app', tier_access_target=VPC_GROUP, tier_access_vpc_id='',
+              tier_access_ports=['5432']),
+         ['tier_access_source catalogue-app would be created in the classic network', VPC_GROUP, DEMO_VPC,
+          'tier_access_vpc_id is ""', 'allowed: two tiers of one network']),
     Case('sg-cleanup-bad-pattern', OFFLINE, role('sg_cleanup', sg_cleanup_name_pattern='web-(['),
          ['sg_cleanup_name_pattern', 'web-([', 'regular expression']),
     Case('sg-cleanup-reserved-tag', OFFLINE, role('sg_cleanup', sg_cleanup_tags={'aliyun:x': 'y'}),
@@ -384,7 +454,8 @@ CASES_BY_ID = {case.case_id: case for case in CASES}
 
 
 def seed_online_resources(admin):
-    """What the online cases look up: twin names, an enterprise group, another VPC, a group holding 19 tags."""
+    """What the online cases look up: twin names, an enterprise group, another VPC, a group holding 19 tags, a
+    service-managed group, and 21 peer groups."""
     admin.seed(
         vpcs=[{'VpcId': OTHER_VPC, 'CidrBlock': '10.0.0.0/8', 'VpcName': 'other'}],
         security_groups=[
@@ -395,7 +466,9 @@ def seed_online_resources(admin):
             {'SecurityGroupId': OTHER_VPC_GROUP, 'SecurityGroupName': 'other', 'VpcId': OTHER_VPC},
             {'SecurityGroupId': FULL_TAGS_GROUP, 'SecurityGroupName': 'full-tags', 'VpcId': DEMO_VPC,
              'Tags': {'key%02d' % index: 'value' for index in range(19)}},
-        ])
+            {'SecurityGroupId': MANAGED_GROUP, 'SecurityGroupName': 'managed', 'VpcId': DEMO_VPC, 'ServiceManaged': True},
+        ] + [{'SecurityGroupId': group_id, 'SecurityGroupName': 'peer-%02d' % index, 'VpcId': DEMO_VPC}
+             for index, group_id in enumerate(PEER_GROUPS)])
 
 
 def write_profile_file(directory):

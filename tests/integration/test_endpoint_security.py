@@ -99,3 +99,34 @@ def test_refused_before_any_connection_counts_zero(run_tasks, listener):
                       'ignore_errors': True}], auth=NO_ENDPOINT)
     assert run.last['_status'] == 'failed' and 'unencrypted' in run.last['msg']
     assert listener.connections == 0
+
+
+@pytest.fixture
+def tls_emulator(tmp_path):
+    """A second emulator serving HTTPS with the certificate it generates (--tls); its ca_cert is what clients trust."""
+    from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import EmulatorProcess
+    process = EmulatorProcess(str(tmp_path / 'tls.sqlite3'), seed='demo', extra_args=['--tls']).start()
+    yield process
+    process.stop()
+
+
+def test_modules_verify_the_endpoint_certificate_and_fail_fast_when_it_does_not_verify(tls_emulator, tmp_path):
+    """The modules' own HTTPS path: verified against ca_bundle; refused at the first attempt without it (no retry
+    can mend a certificate), in one line naming the endpoint; validate_certs: false connects anyway."""
+    from ansible_collections.cloudwall.alicloud.tests.lib.playbook_runner import PlaybookRunner
+    assert tls_emulator.endpoint.startswith('https://127.0.0.1:')
+    read = {'vpc_id': 'vpc-demo0000000000000001', 'include_rules': False}
+    run = PlaybookRunner(tls_emulator, str(tmp_path / 'work')).run_tasks([
+        {'name': 'trusted', 'cloudwall.alicloud.sg_info': dict(read, ca_bundle=tls_emulator.ca_cert)},
+        {'name': 'untrusted', 'ignore_errors': True, 'cloudwall.alicloud.sg_info': read},
+        {'name': 'not verified', 'cloudwall.alicloud.sg_info': dict(read, validate_certs=False)},
+    ])
+    trusted, untrusted, unverified = run.results
+    assert trusted['_status'] == 'ok' and trusted['security_groups'], trusted
+    assert untrusted['_status'] == 'failed'
+    assert untrusted['msg'].endswith('could not reach the ECS endpoint %s: its TLS certificate could not be verified'
+                                     % tls_emulator.endpoint), untrusted['msg']
+    assert untrusted['error']['code'] == 'SDK.TLSError' and untrusted['error']['attempts'] == 1
+    assert unverified['_status'] == 'ok' and unverified['security_groups'] == trusted['security_groups']
+    # Two reads went through (trusted and unverified); the refused one never reached the API.
+    assert [call['action'] for call in tls_emulator.admin.calls()] == ['DescribeSecurityGroups'] * 2

@@ -1,7 +1,8 @@
 # Copyright: cloudwall.alicloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every YAML example users read runs as written: README.md, each module's EXAMPLES (from `ansible-doc --json`,
-what users see) and each role's README.
+what users see), each role's README, and the cloudwall side of docs/migrating.md (each block on its own: the
+blocks show alternatives, not steps). Modules and roles are found in the tree, so a new one cannot be left out.
 
 Each document's examples run in order from the emulator's demo seed, then again; the second run changes nothing.
 All of it is one ansible-playbook run: a play resets the emulator before each document. Credentials, region and
@@ -18,8 +19,10 @@ import yaml
 from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULES = ['sg', 'sg_rule', 'sg_membership', 'sg_tags', 'sg_info', 'sg_audit', 'sg_reachability']
-ROLES = ['tier_access', 'public_service', 'port_deny', 'sg_cleanup']
+MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(REPO_ROOT, 'plugins', 'modules'))
+                 if name.endswith('.py') and not name.startswith('_'))
+ROLES = sorted(name for name in os.listdir(os.path.join(REPO_ROOT, 'roles')) if os.path.isdir(os.path.join(REPO_ROOT, 'roles', name)))
+OUR_MODULE = re.compile(r'^cloudwall\.alicloud\.')
 MARKER = 'example-runner: %s, run %d'
 YAML_BLOCK = re.compile(r'^```yaml\n(.*?)^```', re.M | re.S)
 
@@ -53,6 +56,12 @@ def sources(runner):
     for role in ROLES:
         path = os.path.join(REPO_ROOT, 'roles', role, 'README.md')
         found.append(('roles/%s/README.md' % role, [play for block in markdown_blocks(path) for play in as_plays(role, block)]))
+    # docs/migrating.md: the blocks written with this collection's modules (the others show alibaba.alicloud and
+    # amazon.aws tasks, which are not installed here).
+    for number, block in enumerate(markdown_blocks(os.path.join(REPO_ROOT, 'docs', 'migrating.md')), 1):
+        if all(any(OUR_MODULE.match(key) for key in task) for task in block):
+            source = 'docs/migrating.md block %d' % number
+            found.append((source, as_plays(source, block)))
     return found
 
 
@@ -89,7 +98,9 @@ def test_every_example_runs_as_written_and_a_second_run_changes_nothing(runner, 
         if entry['task'] == 'Reset the emulator to its demo seed':
             continue
         ran.setdefault(current, []).append(entry)
-    # Every document ran examples, twice, and none failed.
+    # Every document ran examples, twice, and none failed: all modules, all roles, both migration examples.
+    assert len(MODULES) >= 7 and len(ROLES) >= 4
+    assert len([source for source, _plays in documents if source.startswith('docs/migrating.md')]) == 2
     for source, _plays in documents:
         assert ran.get((source, 1)) and ran.get((source, 2)), source
     assert [(key, entry['task']) for key, entries in ran.items() for entry in entries if entry['status'] == 'failed'] == []

@@ -52,7 +52,19 @@ def rule_line(rule):
 
 
 def test_web_redis_builds_the_guide_scenario_and_a_second_run_changes_nothing(runner, emulator, admin, ecs):
-    first = run(runner, emulator, WEB_REDIS)
+    # First `--check --diff` on the fresh seed, as pipelines do: no group exists yet, so check mode plans the rules
+    # and moves against the groups the play would create (the roles skip nothing), writes nothing, not even the
+    # audit report, and changes the tasks the real run changes.
+    before = admin.state()
+    mark = admin.mark()
+    check = run(runner, emulator, WEB_REDIS, check=True, diff=True)
+    assert admin.mutating_calls(since=mark) == []
+    assert admin.state() == before
+    assert not os.path.exists(audit_report(runner))
+
+    first = run(runner, emulator, WEB_REDIS, diff=True)
+    assert changed_tasks(check) == changed_tasks(first)
+    assert 'Place the instances in their tier groups' in changed_tasks(check)
 
     web, redis = ecs.group_by_name('demo-web', DEMO_VPC), ecs.group_by_name('demo-redis', DEMO_VPC)
     assert web['Description'] == 'Web tier, reachable from the Internet on HTTP and HTTPS'
@@ -79,29 +91,37 @@ def test_web_redis_builds_the_guide_scenario_and_a_second_run_changes_nothing(ru
         report = handle.read()
     assert '-->|"tcp 6379"| %s' % redis['SecurityGroupId'].replace('-', '_') in report
 
+    # The second run as a user types it: `ansible-playbook -i localhost, playbooks/web_redis.yml` in a directory of
+    # their own, without -c local or an interpreter setting (the play sets both), and no report path.
     mark = admin.mark()
-    second = run(runner, emulator, WEB_REDIS)
+    caller = os.path.join(runner.workdir, 'caller')
+    os.makedirs(caller)
+    second = runner.run_playbook(WEB_REDIS, env=cloud_env(emulator), cwd=caller, as_user=True)
+    assert second.rc == 0, second.stdout[-4000:] + second.stderr[-2000:]
     assert changed_tasks(second) == []
     assert admin.mutating_calls(since=mark) == []
+    # No interpreter discovery (it would have picked a system Python), and the report next to the caller.
+    assert [entry['task'] for entry in second.results if 'discovered_interpreter_python' in entry['result'].get('ansible_facts', {})] == []
+    assert sorted(os.listdir(caller)) == ['web_redis_audit.md']
+    assert not [name for name in os.listdir(os.path.dirname(WEB_REDIS)) if name.endswith('_audit.md')]
 
     check = run(runner, emulator, WEB_REDIS, check=True, diff=True)
     assert changed_tasks(check) == []
     assert admin.mutating_calls(since=mark) == []
 
 
-def test_web_redis_check_mode_on_a_fresh_seed_predicts_the_real_run(runner, emulator, admin):
-    """No group exists yet: check mode plans the rules and moves against the groups the play would create (the
-    roles skip nothing), writes nothing, not even the audit report, and changes the tasks the real run changes."""
-    before = admin.state()
-    mark = admin.mark()
-    check = run(runner, emulator, WEB_REDIS, check=True, diff=True)
-    assert admin.mutating_calls(since=mark) == []
-    assert admin.state() == before
-    assert not os.path.exists(audit_report(runner))
-    real = run(runner, emulator, WEB_REDIS, diff=True)
-    assert changed_tasks(check) == changed_tasks(real)
-    assert 'Place the instances in their tier groups' in changed_tasks(check)
-    assert os.path.exists(audit_report(runner))
+def test_audit_playbook_writes_its_report_next_to_the_caller_and_none_in_check_mode(runner, emulator):
+    caller = os.path.join(runner.workdir, 'caller')
+    os.makedirs(caller)
+    audit = os.path.join(PLAYBOOKS, 'audit.yml')
+    check = runner.run_playbook(audit, env=cloud_env(emulator), cwd=caller, as_user=True, check=True)
+    assert check.rc == 0, check.stdout[-4000:] + check.stderr[-2000:]
+    assert os.listdir(caller) == []
+    real = runner.run_playbook(audit, env=cloud_env(emulator), cwd=caller, as_user=True)
+    assert real.rc == 0, real.stdout[-4000:] + real.stderr[-2000:]
+    assert os.listdir(caller) == ['sg-audit-report.md']
+    assert [entry['result']['report_path'] for entry in real.results if entry['task'] == 'Audit the security groups'] == [
+        os.path.join(caller, 'sg-audit-report.md')]
 
 
 def test_web_redis_variables_place_other_tiers_and_keep_listed_groups(runner, emulator, admin, ecs):

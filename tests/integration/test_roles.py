@@ -307,6 +307,26 @@ def test_sg_cleanup_selects_by_name_pattern(run_tasks, admin, ecs):
     assert not {'tmp-build-1', 'tmp-build-2'} & set(remaining)
 
 
+def test_sg_cleanup_leaves_a_service_managed_group_alone_and_reports_it(run_tasks, admin, ecs):
+    """A group a cloud service manages (ServiceManaged, seeded) matches the pattern and is unused, yet ECS refuses to
+    delete it (403 InvalidOperation.ResourceManagedByCloudProduct): the role keeps it and lists it as kept."""
+    unused = new_group(admin, 'tmp-build-1')
+    managed = new_group(admin, 'tmp-build-2', ServiceManaged=True)
+    task = role_task('sg_cleanup', sg_cleanup_name_pattern='tmp-build-[0-9]+$', sg_cleanup_vpc_id=DEMO_VPC)
+    mark = admin.mark()
+    run = run_tasks([task])
+    assert run.rc == 0, run
+    listing = [result['msg'] for result in run.results if task_name(result).startswith('List the groups')][0]
+    assert listing['delete'] == ['%s tmp-build-1' % unused]
+    assert listing['keep_in_use'] == ['%s tmp-build-2' % managed]
+    remaining = existing_names(ecs)
+    assert 'tmp-build-2' in remaining and 'tmp-build-1' not in remaining
+    # The only write is the unused group's delete: nothing was sent to the managed one.
+    assert [(call['action'], call['params']['SecurityGroupId']) for call in admin.mutating_calls(since=mark)] == [
+        ('DeleteSecurityGroup', unused)]
+    assert_idempotent(run_tasks, admin, [task])
+
+
 @pytest.mark.parametrize('role_vars, named', [
     ({}, 'sg_cleanup_tags or sg_cleanup_name_pattern'),
     ({'sg_cleanup_tags': ['lifecycle']}, 'sg_cleanup_tags'),
@@ -318,3 +338,59 @@ def test_sg_cleanup_rejects_bad_variables_before_any_call(run_tasks, admin, role
     assert run.rc != 0
     assert named in failure(run)
     assert admin.calls(since=mark) == []
+
+
+# tier_access: what only a read of the target tells is found by sg_rule in check mode, before the first write.
+
+@pytest.mark.parametrize('target_fields, role_vars, expected', [
+    pytest.param({'SecurityGroupType': 'enterprise'}, {'tier_access_vpc_id': DEMO_VPC},
+                 ['enterprise security group', 'no group references'], id='enterprise-target'),
+    pytest.param({'ServiceManaged': True}, {'tier_access_vpc_id': DEMO_VPC},
+                 ['managed by a cloud service', 'nothing was changed'], id='service-managed-target'),
+    # No tier_access_vpc_id: the new source would be created in the classic network, which the VPC target cannot name.
+    pytest.param({}, {'tier_access_vpc_id': ''},
+                 ['tier_access_source fresh-app would be created in the classic network', 'is in %s' % DEMO_VPC,
+                  'tier_access_vpc_id is ""', 'allowed: two tiers of one network'], id='vpc-target-by-id-without-vpc-id'),
+])
+def test_tier_access_refuses_a_target_only_a_read_can_judge_before_any_write(run_tasks, admin, ecs, target_fields, role_vars,
+                                                                             expected):
+    target = new_group(admin, 'fresh-db', **target_fields)
+    mark = admin.mark()
+    run = run_tasks([role_task('tier_access', tier_access_source='fresh-app', tier_access_target=target,
+                               tier_access_ports=['5432'], tier_access_egress=True, **role_vars)])
+    assert run.rc != 0
+    message = failure(run)
+    for fragment in expected:
+        assert fragment in message
+    assert admin.mutating_calls(since=mark) == []
+    assert not [group for group in ecs.groups() if group['SecurityGroupName'] == 'fresh-app']
+
+
+def test_tier_access_finds_a_failing_egress_rule_before_writing_the_ingress_rule(run_tasks, admin, ecs):
+    # The source already names 20 other groups: its egress rule to the target would be a 21st reference.
+    app, db = new_group(admin, 'app'), new_group(admin, 'db')
+    others = [new_group(admin, 'peer%02d' % index) for index in range(20)]
+    for index, other in enumerate(others):
+        ecs.call('AuthorizeSecurityGroupEgress', SecurityGroupId=app,
+                 Permissions=[{'IpProtocol': 'tcp', 'PortRange': '%d/%d' % (1000 + index, 1000 + index), 'DestGroupId': other}])
+    mark = admin.mark()
+    run = run_tasks([role_task('tier_access', tier_access_source=app, tier_access_target=db, tier_access_ports=['5432'],
+                               tier_access_egress=True)])
+    assert run.rc != 0
+    assert 'rules would make the group reference 21 security groups' in failure(run)
+    assert admin.mutating_calls(since=mark) == []
+    assert rule_lines(ecs, db) == []
+
+
+def test_tier_access_checks_its_rules_once_per_direction_and_only_outside_check_mode(run_tasks, admin, ecs):
+    app, db = new_group(admin, 'app'), new_group(admin, 'db')
+    run = run_tasks([role_task('tier_access', tier_access_source=app, tier_access_target=db, tier_access_ports=['5432'])])
+    assert run.rc == 0, run
+    checks = [result for result in run.results if task_name(result) == 'Check both rules without changing anything']
+    assert [len(result['results']) for result in checks] == [1]
+    assert not checks[0]['changed']
+    run = run_tasks([role_task('tier_access', tier_access_source=app, tier_access_target=db, tier_access_ports=['5432'])],
+                    check=True)
+    assert run.rc == 0, run
+    checks = [result for result in run.results if task_name(result) == 'Check both rules without changing anything']
+    assert [result['_status'] for result in checks] == ['skipped'], checks

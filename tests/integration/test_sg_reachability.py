@@ -1,9 +1,10 @@
 # Copyright: cloudwall.alicloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """cloudwall.alicloud.sg_reachability through ansible-playbook against the emulator: answers and the rules that
-decide them (checked against the rules the API lists), the expect gate passing and failing with the right message,
-the matrix and its agreement with sg_audit's map, exact request counts, check mode, bad input before any call,
-and the EXAMPLES on the demo seed."""
+decide them (checked against the rules the API lists), the expect gate passing and failing with the right message
+(also when only part of a CIDR or of the Internet gets through), the matrix and its agreement with sg_audit's map,
+network interfaces by name, exact request counts, check mode, bad input before any call, and the EXAMPLES on the
+demo seed."""
 
 import json
 import os
@@ -11,7 +12,8 @@ import os
 import pytest
 
 from ansible_collections.cloudwall.alicloud.tests.lib.emulator_process import DEMO_ACCESS_KEY, DEMO_REGION, DEMO_SECRET_KEY
-from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import CLASSIC_GROUP, CLASSIC_INSTANCE, DEMO_VPC, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1, WEB_2
+from ansible_collections.cloudwall.alicloud.tests.lib.demo_seed import (
+    CLASSIC_GROUP, CLASSIC_INSTANCE, DEMO_VPC, DEMO_VSWITCH, FREE_ENI, REDIS_1, VPC_GROUP, WEB_1, WEB_2)
 from ansible_collections.cloudwall.alicloud.tests.lib.module_docs import module_examples
 
 WEB_REDIS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks',
@@ -191,9 +193,32 @@ def test_bad_input_fails_before_any_call(run_tasks, admin, args, message):
 def test_unknown_names_name_their_option(run_tasks):
     run = run_tasks([reach_task(source='internet', destination='no-such-thing', port=22)])
     assert run.rc != 0
-    assert run.last['msg'] == ("destination is 'no-such-thing' but no security group or instance has that name; allowed: "
-                               "an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), the "
-                               "name of a group or an instance, a CIDR block or an address, or internet")
+    assert run.last['msg'] == ("destination: no security group, instance or network interface has the name 'no-such-thing'; "
+                               "allowed: an instance (i-...) or network interface (eni-...) id, a security group id (sg-...), "
+                               "the name of a group, an instance or a network interface, a CIDR block or an address, or internet")
+
+
+def test_a_network_interface_by_name(run_tasks, admin, tiers):
+    def interface(name, group):
+        return {'NetworkInterfaceName': name, 'Type': 'Secondary', 'Status': 'Available', 'VpcId': DEMO_VPC,
+                'VSwitchId': DEMO_VSWITCH, 'SecurityGroupIds': [group]}
+
+    eni = admin.seed(network_interfaces=[interface('cache-client', tiers.web), interface('twin', tiers.web),
+                                         interface('twin', tiers.redis)])['network_interfaces']
+    mark = admin.mark()
+    row = run_ok(run_tasks, source='cache-client', destination=REDIS_1, vpc_id=DEMO_VPC, port=6379)['reachability'][0]
+    assert row['source'] == {'kind': 'eni', 'id': eni[0], 'name': 'cache-client'}
+    assert (row['reachable'], row['decided_by']['rule_id']) == (True, tiers.rule_id(tiers.redis, SourceGroupId=tiers.web))
+    # The name is a group's, else an instance's, else an interface's: one lookup each, in the VPC given.
+    lookups = [(call['action'], call['params'].get('VpcId')) for call in admin.calls(since=mark)
+               if set(call['params']) & {'SecurityGroupName', 'InstanceName', 'NetworkInterfaceName'}]
+    assert lookups == [('DescribeSecurityGroups', DEMO_VPC), ('DescribeInstances', DEMO_VPC),
+                       ('DescribeNetworkInterfaces', DEMO_VPC)]
+    run = run_tasks([reach_task(source='twin', destination=REDIS_1, port=6379)])
+    assert run.rc != 0
+    assert run.last['msg'] == ("source: 'twin' is the name of 2 network interfaces: twin (%s), twin (%s); give the id or set "
+                               "vpc_id" % tuple(sorted(eni[1:])))
+    assert run.last['candidates'] == ['twin (%s)' % eni_id for eni_id in sorted(eni[1:])]
 
 
 def test_examples_run(run_tasks, admin):
@@ -205,7 +230,7 @@ def test_examples_run(run_tasks, admin):
     assert admin.mutating_calls(since=mark) == []
 
 
-def test_web_redis_playbook_states_the_guides_intent_and_the_gate_catches_a_shortcut(runner, emulator, ecs, tmp_path):
+def test_web_redis_playbook_states_the_guides_intent_and_the_gate_catches_shortcuts(runner, emulator, ecs, tmp_path):
     env = {'ALICLOUD_ACCESS_KEY': DEMO_ACCESS_KEY, 'ALICLOUD_SECRET_KEY': DEMO_SECRET_KEY, 'ALICLOUD_REGION': DEMO_REGION,
            'ALICLOUD_ECS_ENDPOINT': emulator.endpoint}
     extra_vars = {'web_redis_audit_report': str(tmp_path / 'audit.md')}
@@ -234,6 +259,30 @@ def test_web_redis_playbook_states_the_guides_intent_and_the_gate_catches_a_shor
     assert message.startswith('1 of 4 intents do not hold: expect[2] expects not reachable, but 172.16.0.0/12 -> redis-1')
     assert 'accept rule %s of demo-redis (%s), priority 1' % (shortcut, redis) in message
     assert '"temporary shortcut"' in message
+
+    # Narrower openings instead: one intranet /24 and one Internet /24. Only part of 172.16.0.0/12 and of the Internet
+    # gets in, which holds neither "reachable: false" nor "reachable: true": the gate names the blocks and their rules.
+    ecs.call('RevokeSecurityGroup', SecurityGroupId=redis, SecurityGroupRuleId=[shortcut])
+    ecs.call('AuthorizeSecurityGroup', SecurityGroupId=redis, Permissions=[
+        {'IpProtocol': 'tcp', 'PortRange': '6379/6379', 'SourceCidrIp': cidr, 'Priority': 1, 'Description': description}
+        for cidr, description in (('172.16.1.0/24', 'batch hosts'), ('203.0.113.0/24', 'office'))])
+    rules = dict((rule['Description'], rule['SecurityGroupRuleId']) for rule in ecs.rules(redis))
+    run = runner.run_playbook(WEB_REDIS, env=env, extra_vars=extra_vars)
+    assert run.rc != 0
+    failed = [entry for entry in run.results if entry['status'] == 'failed']
+    assert [entry['task'] for entry in failed] == [gate_task_name(run)]
+    message = failed[0]['result']['msg']
+    redis_1 = 'redis-1 (%s) tcp 6379' % REDIS_1
+    assert message.startswith('2 of 4 intents do not hold: expect[1] expects not reachable, but internet -> %s: partly '
+                              'reachable; from 203.0.113.0/24: ingress: accept rule %s of demo-redis (%s), priority 1, tcp '
+                              '6379/6379 from 203.0.113.0/24 "office"; not from 0.0.0.0/0 except 203.0.113.0/24: ingress: '
+                              'drop rule %s' % (redis_1, rules['office'], redis, rules['Nobody but the web tier reaches Redis']))
+    assert ('; expect[2] expects not reachable, but 172.16.0.0/12 -> %s: partly reachable; from 172.16.1.0/24: ingress: '
+            'accept rule %s of demo-redis (%s), priority 1, tcp 6379/6379 from 172.16.1.0/24 "batch hosts"'
+            % (redis_1, rules['batch hosts'], redis)) in message
+    answers = [intent['answers'][0] for intent in failed[0]['result']['intents']]
+    assert [(answer['reachable'], answer['partial'], answer['reachable_from']) for answer in answers] == [
+        (True, False, []), (None, True, ['203.0.113.0/24']), (None, True, ['172.16.1.0/24']), (False, False, [])]
 
 
 def gate_task_name(run):

@@ -40,6 +40,19 @@ STACK = [
     {'name': 'Audit gate', 'cloudwall.alicloud.sg_audit': {'vpc_id': VPC, 'tags': {'environment': 'demo'}, 'fail_on': 'high'}},
 ]
 
+# The alibaba.alicloud and amazon.aws rule keys STACK leaves out, on the web group (its purge keeps STACK's rules).
+ANCHOR_KEYS_TASK = {'name': 'Anchor keys', 'cloudwall.alicloud.sg_rule': {
+    'security_group': 'web', 'vpc_id': VPC,
+    'rules': [
+        {'ip_protocol': 'tcp', 'port_range': '8080/8080', 'source_cidr_ip': '10.1.0.0/16'},
+        {'proto': 'tcp', 'from_port': 8443, 'to_port': 8443, 'cidr_ipv6': '2001:db8::/32'},
+        {'proto': -1, 'ip_prefix': 'pl-demo0000000000000001'},
+    ],
+    'rules_egress': [
+        {'ip_protocol': 'udp', 'port_range': '53/53', 'dest_cidr_ip': '10.0.0.0/8'},
+        {'proto': 'tcp', 'from_port': -1, 'to_port': -1, 'dest_group_id': 'redis'},
+    ]}}
+
 # Values only the API can assign: a check-mode prediction cannot know them.
 ASSIGNED = ('security_group_id', 'creation_time')
 
@@ -107,6 +120,14 @@ def test_check_mode_plans_a_whole_new_stack_exactly_then_the_real_run_matches_an
         {'name': 'Own-account owner, again', 'cloudwall.alicloud.sg_rule': {
             'security_group': 'redis', 'vpc_id': VPC, 'purge_rules': True,
             'rules': [owner_rule, {'protocol': 'tcp', 'ports': 6379, 'group': 'web', 'description': 'web reaches redis'}]}},
+        # The anchors' keys that the stack does not use, as users write them; then the same task again.
+        ANCHOR_KEYS_TASK,
+        dict(ANCHOR_KEYS_TASK, name='Anchor keys, again'),
+        {'name': 'Audit gate on the web tier', 'ignore_errors': True, 'cloudwall.alicloud.sg_audit': {
+            'vpc_id': VPC, 'name_prefix': 'web', 'fail_on': 'low'}},
+        {'name': 'A group given by name that does not exist fails in a real run', 'ignore_errors': True,
+         'cloudwall.alicloud.sg_rule': {'security_group': 'cache', 'vpc_id': VPC,
+                                        'rules': [{'protocol': 'tcp', 'ports': 22, 'cidr': '10.0.0.0/8'}]}},
         {'name': 'Unknown rule key', 'ignore_errors': True, 'cloudwall.alicloud.sg_rule': {
             'security_group': 'redis', 'vpc_id': VPC, 'rules': [{'protocol': 'tcp', 'port': 22, 'cidr': '10.0.0.0/8'}]}},
         {'name': 'Audit selecting nothing', 'ignore_errors': True, 'cloudwall.alicloud.sg_audit': {
@@ -128,10 +149,40 @@ def test_check_mode_plans_a_whole_new_stack_exactly_then_the_real_run_matches_an
     results = dict((entry['_task'], entry) for entry in second.results)
     assert [entry['_task'] for entry in second.results[:len(STACK)] if entry.get('changed')] == []
     mutating = admin.mutating_calls(since=mark)
-    assert [call['action'] for call in mutating] == ['AuthorizeSecurityGroup', 'CreateSecurityGroup']
-    assert mutating[0]['params'].get('Permissions.1.SourceGroupOwnerId') == OWN_ACCOUNT
+    assert [call['action'] for call in mutating] == ['AuthorizeSecurityGroup', 'AuthorizeSecurityGroup',
+                                                     'AuthorizeSecurityGroupEgress', 'CreateSecurityGroup']
+    # Our own account as the owner means this account: learnt with one read per task that names an owner (and in
+    # no other task), then neither sent nor shown.
+    owner_reads = [call for call in admin.calls(since=mark, action='DescribeNetworkInterfaces')
+                   if call['params'].get('MaxResults') == '10' and 'InstanceId' not in call['params']]
+    assert len(owner_reads) == 2
+    assert 'Permissions.1.SourceGroupOwnerId' not in mutating[0]['params']
     assert results['Own-account owner, first']['changed'] is True
+    assert OWN_ACCOUNT not in json.dumps(results['Own-account owner, first']['diff'])
     assert results['Own-account owner, again']['changed'] is False
+
+    anchors, again = results['Anchor keys'], results['Anchor keys, again']
+    assert anchors['changed'] is True and again['changed'] is False, (anchors, again)
+    lines = sorted('%s %s %s %s' % (rule['Direction'], rule['IpProtocol'].lower(), rule['PortRange'],
+                                    rule['SourceGroupId'] or rule['DestGroupId'] or rule['SourceCidrIp'] or rule['DestCidrIp']
+                                    or rule['Ipv6SourceCidrIp'] or rule['SourcePrefixListId'])
+                   for rule in ecs.rules(web['SecurityGroupId']))
+    assert lines == sorted([
+        'egress tcp 6379/6379 %s' % redis['SecurityGroupId'],
+        'egress tcp 1/65535 %s' % redis['SecurityGroupId'],
+        'egress udp 53/53 10.0.0.0/8',
+        'ingress tcp 443/443 0.0.0.0/0',
+        'ingress tcp 80/80 0.0.0.0/0',
+        'ingress tcp 8080/8080 10.1.0.0/16',
+        'ingress tcp 8443/8443 2001:db8::/32',
+        'ingress all -1/-1 pl-demo0000000000000001',
+    ])
+    # A gate's message names groups as users wrote them: name and id.
+    gate = results['Audit gate on the web tier']
+    assert gate['_status'] == 'failed' and 'web (%s)' % web['SecurityGroupId'] in gate['msg'], gate
+    missing = results['A group given by name that does not exist fails in a real run']
+    assert missing['_status'] == 'failed' and missing['changed'] is False
+    assert "security_group: no security group with id or name 'cache' in %s" % VPC in missing['msg']
 
     unknown = results['Unknown rule key']
     assert unknown['_status'] == 'failed' and 'port=22 is not a rule option' in unknown['msg'] and 'source_cidr_ip' in unknown['msg']

@@ -7,9 +7,11 @@ It knows the emulator only through its documented contract (emulator/README.md).
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import queue
+import shutil
 import signal
 import ssl
 import subprocess
@@ -39,6 +41,21 @@ def fixed_id(prefix, name):
     if len(name) > 20:
         raise ValueError("id body longer than 20 characters: %r" % name)
     return "%s-%s%s" % (prefix, name, "0" * (20 - len(name)))
+
+
+def build_emulator_wheel(directory):
+    """The emulator's wheel, built as `make dist` builds it (from a copy of pyproject.toml and emulator/ only, with
+    this interpreter's setuptools, offline) into `directory`; returns its path."""
+    source = os.path.join(directory, "src")
+    os.makedirs(source)
+    shutil.copy(os.path.join(REPO_ROOT, "pyproject.toml"), source)
+    shutil.copytree(os.path.join(REPO_ROOT, "emulator"), os.path.join(source, "emulator"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = os.path.join(directory, "wheels")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", wheels, source],
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = glob.glob(os.path.join(wheels, "cloudwall_ecs_emulator-*.whl"))
+    return wheel
 
 
 class EmulatorProcess:

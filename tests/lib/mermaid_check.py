@@ -1,7 +1,8 @@
 # Copyright: cloudwall.alicloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Check the Mermaid charts the audit report emits: a strict syntax check of the subset it writes (always), and
-the real Mermaid parser under node (when tests/lib/mermaid's packages are installed, see its README).
+"""Check the Mermaid charts the audit report (and the fleet report, which holds each target's) emits: a strict syntax
+check of the subset it writes (always), and the real Mermaid parser under node (when tests/lib/mermaid's packages are
+installed: ``make mermaid-parser``, see its README).
 
 The strict check accepts only what the renderer is meant to write: ``flowchart LR``; nodes ``ID["label"]``,
 ``ID(["label"])``, ``ID[/"label"/]``; edges ``ID -->|"label"| ID`` and ``ID -.->|"label"| ID`` between declared
@@ -14,6 +15,8 @@ import os
 import re
 import shutil
 import subprocess
+
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MERMAID_DIR = os.path.join(HERE, 'mermaid')
@@ -73,6 +76,31 @@ def mermaid_blocks(markdown):
 
 def node_parser_available():
     return bool(shutil.which('node')) and os.path.isdir(os.path.join(NODE_MODULES, 'mermaid'))
+
+
+def require_node_parser():
+    """Skip the calling test when Mermaid's parser is not installed (``make mermaid-parser``), or fail it in CI
+    (``CI=true``), where the Makefile installs the parser and a skip would hide that it did not."""
+    if node_parser_available():
+        return
+    why = 'the Mermaid parser is not installed: node %s, %s %s (make mermaid-parser installs it)' % (
+        'found' if shutil.which('node') else 'missing', NODE_MODULES,
+        'holds mermaid' if os.path.isdir(os.path.join(NODE_MODULES, 'mermaid')) else 'has no mermaid')
+    if os.environ.get('CI') == 'true':
+        pytest.fail('CI=true: ' + why)
+    pytest.skip(why)
+
+
+def check_with_mermaid(charts):
+    """Problems of each chart by Mermaid's parser: ``[]`` when every chart parses as a flowchart, else one text per
+    chart that does not (its index and the parser's error)."""
+    problems = []
+    for index, result in enumerate(parse_with_mermaid(list(charts))):
+        if not result['ok']:
+            problems.append('chart %d: %s' % (index, result['error']))
+        elif not result['type'].startswith('flowchart'):
+            problems.append('chart %d parses as %s, not a flowchart' % (index, result['type']))
+    return problems
 
 
 def parse_with_mermaid(charts):

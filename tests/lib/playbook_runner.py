@@ -49,7 +49,9 @@ class PlaybookRunner:
         return {key: value for key, value in defaults.items() if value is not None}
 
     def run_playbook(self, playbook_path, check=False, diff=False, env=None, verbosity=0, extra_vars=None,
-                     timeout=600, inventory='localhost,', forks=None):
+                     timeout=600, inventory='localhost,', forks=None, cwd=None, as_user=False):
+        """Run a playbook; ``as_user``: as a user types it in ``cwd`` (no ``-c local``, no interpreter setting: the
+        playbook must choose both itself)."""
         self.counter += 1
         record = os.path.join(self.workdir, 'results-%d.jsonl' % self.counter)
         run_env = dict(os.environ)
@@ -64,10 +66,15 @@ class PlaybookRunner:
             'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
             'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
         })
+        if as_user:
+            del run_env['ANSIBLE_PYTHON_INTERPRETER']
+        if cwd:
+            run_env['PWD'] = cwd  # as a shell sets it
         for name in [n for n in run_env if n.startswith(('ALICLOUD_', 'ALIBABA_CLOUD_'))]:
             del run_env[name]
         run_env.update(env or {})
-        command = [os.path.join(self.bin_dir, 'ansible-playbook'), '-i', inventory, '-c', 'local', playbook_path]
+        command = [os.path.join(self.bin_dir, 'ansible-playbook'), '-i', inventory] + ([] if as_user else ['-c', 'local'])
+        command.append(playbook_path)
         if forks:
             command += ['--forks', str(forks)]
         if check:
@@ -78,7 +85,7 @@ class PlaybookRunner:
             command.append('-' + 'v' * verbosity)
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
-        proc = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd)
         results = []
         if os.path.exists(record):
             with open(record, encoding='utf-8') as handle:

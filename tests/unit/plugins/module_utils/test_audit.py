@@ -112,6 +112,13 @@ RULE_CHECK_CASES = [
     ("internet_sensitive_ports", ["tcp 22 0.0.0.0/0 drop p9", "tcp 22 0.0.0.0/0 p1"], {}, {}, ["sgr-2"]),
     ("internet_sensitive_ports", ["icmp - 0.0.0.0/0"], {}, {}, []),
     ("internet_sensitive_ports", ["tcp 22 0.0.0.0/0"], {"vpc": False}, {}, []),           # classic intranet rule
+    # What the evaluation lets through decides, not one rule at a time: drops of 20-25 and 26-30 come first.
+    ("internet_sensitive_ports", ["tcp 20/30 0.0.0.0/0 p10", "tcp 20/25 0.0.0.0/0 drop p1", "tcp 26/30 0.0.0.0/0 drop p1"],
+     {}, {}, []),
+    ("internet_sensitive_ports", ["tcp 20/30 0.0.0.0/0 p10", "tcp 20/25 0.0.0.0/0 drop p1"], {}, {}, []),  # 26-30: none
+    ("internet_sensitive_ports", ["tcp 20/30 0.0.0.0/0 p10", "tcp 22 0.0.0.0/0 drop p1"], {}, {}, ["sgr-1"]),
+    ("internet_sensitive_ports", ["tcp 22 0.0.0.0/0 p10", "tcp 22 203.0.113.0/24 drop p1"], {}, {}, ["sgr-1"]),
+    ("internet_sensitive_ports", ["tcp 22 0.0.0.0/1", "tcp 22 128.0.0.0/1"], {}, {}, ["sgr-1", "sgr-2"]),
     ("internet_sensitive_ports", ["tcp 8080 0.0.0.0/0"], {}, {"sensitive_ports": (8080,)}, ["sgr-1"]),
     ("internet_sensitive_ports", ["tcp 22 0.0.0.0/0"], {}, {"sensitive_ports": (8080,)}, []),
     # shadowed_accept
@@ -126,6 +133,15 @@ RULE_CHECK_CASES = [
     ("shadowed_accept", ["tcp 22 sg-a drop", "tcp 22 sg-b p5"], {}, {}, []),             # other group
     ("shadowed_accept", ["tcp 22 sg-a drop", "tcp 22 sg-a p5"], {}, {}, ["sgr-2"]),
     ("shadowed_accept", ["tcp 22 172.16.0.0/12 drop sport=1000/2000", "tcp 22 172.16.1.0/24 p5"], {}, {}, []),
+    # Several drops together: port ranges, blocks.
+    ("shadowed_accept", ["tcp 20/30 0.0.0.0/0 p10", "tcp 20/25 0.0.0.0/0 drop p1", "tcp 26/30 0.0.0.0/0 drop p1"],
+     {}, {}, ["sgr-1"]),
+    ("shadowed_accept", ["tcp 20/30 0.0.0.0/0 p10", "tcp 20/25 0.0.0.0/0 drop p1", "tcp 27/30 0.0.0.0/0 drop p1"],
+     {}, {}, []),                                                                      # port 26 gets through
+    ("shadowed_accept", ["tcp 3306 172.16.0.0/12 p5", "tcp 3306 172.16.0.0/13 drop", "tcp 3306 172.24.0.0/13 drop"],
+     {}, {}, ["sgr-1"]),
+    ("shadowed_accept", ["tcp 3306 172.16.0.0/12 p5", "tcp 3306 172.16.0.0/13 drop", "tcp 3306 172.24.0.0/13 drop p9"],
+     {}, {}, []),                                                                      # one drop comes after it
     # redundant_rule
     ("redundant_rule", ["tcp 8080 172.16.0.0/16 p1", "tcp 8080 172.16.2.0/24 p2"], {}, {}, ["sgr-2"]),
     ("redundant_rule", ["all - 172.16.0.0/12", "tcp 6379 172.16.9.0/24"], {}, {}, ["sgr-2"]),
@@ -227,8 +243,19 @@ def test_relate_rules_names_the_highest_priority_rule_that_covers():
              rule("tcp 22 172.16.1.0/24 drop p15", "sgr-drop"), rule("tcp 22 172.16.1.0/24 p30", "sgr-narrow"),
              rule("tcp 22 172.16.1.0/24 drop p40", "sgr-late-drop")]
     shadowed_by, covered_by = a.relate_rules(rules)
-    assert [other.rule_id if other else None for other in shadowed_by] == [None, None, None, "sgr-drop", None]
+    assert [[other.rule_id for other in drops] for drops in shadowed_by] == [[], [], [], ["sgr-drop"], []]
     assert [other.rule_id if other else None for other in covered_by] == [None, None, None, "sgr-all", "sgr-drop"]
+
+
+@pytest.mark.parametrize("rules, message", [
+    (["tcp 3306 172.16.0.0/12 drop p1", "tcp 3306 172.16.1.0/24 p5"],
+     "accept rule never applies: drop rule sgr-1 (priority 1) matches all of its traffic first"),
+    (["tcp 20/30 0.0.0.0/0 p10", "tcp 26/30 0.0.0.0/0 drop p2", "tcp 20/25 0.0.0.0/0 drop p1"],
+     "accept rule never applies: drop rules sgr-3 (priority 1), sgr-2 (priority 2) together match all of its traffic first"),
+])
+def test_shadowed_accept_names_its_drops(rules, message):
+    found = fired("shadowed_accept", group(rules))
+    assert [text for _rule_id, text in found] == [message]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -596,16 +623,26 @@ def test_map_edges_agree_with_the_evaluation():
             source = ra.cidr_endpoint(source_node.label)
         for part in edge.label.split(", "):
             port = int(part.split()[-1])
-            assert ra.evaluate(source, target, "tcp", port, by_id).reachable, edge
+            assert ra.reaches_some(ra.evaluate(source, target, "tcp", port, by_id)), edge
             checked += 1
     # 3306 from 172.16.1.0/24 is shadowed by the drop: no edge, and the evaluation says not reachable.
     assert not ra.evaluate(ra.cidr_endpoint("172.16.1.0/24"), ra.group_endpoint(by_id["sg-redis"]), "tcp", 3306, by_id).reachable
     assert checked == 4
 
 
+def test_drops_that_together_close_an_accept_close_it_in_the_audit_the_map_and_the_evaluation():
+    # An accept of tcp 20-30 from anywhere, and drops of 20-25 and 26-30 evaluated first.
+    web = group(["tcp 20/30 0.0.0.0/0 p10", "tcp 20/25 0.0.0.0/0 drop p1", "tcp 26/30 0.0.0.0/0 drop p1"])
+    findings = a.audit_groups([web], [], a.default_settings())
+    assert [(finding.check, finding.rule_id) for finding in findings if finding.severity != "low"] == [("shadowed_accept", "sgr-1")]
+    _nodes, edges = r.reachability([web])
+    assert [edge for edge in edges if not edge.inner] == []
+    for port in range(20, 31):
+        assert ra.evaluate(ra.INTERNET, ra.group_endpoint(web), "tcp", port, [web]).reachable is False
+
+
 def test_mermaid_parser_accepts_the_charts():
-    if not mermaid_check.node_parser_available():
-        pytest.skip("the Mermaid parser is not installed (tests/lib/mermaid/README.md); the strict check ran instead")
+    mermaid_check.require_node_parser()
     groups, members = hostile_world()
     charts = []
     for _vpc, _groups, nodes, edges in r.vpc_maps(groups + fleet(13) + map_groups()[1:]):

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -29,6 +28,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._client import 
 )
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._credentials import Credentials
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import ConfigurationError, EcsApiError
+from ansible_collections.cloudwall.alicloud.tests.lib.serving import serving
 
 SECRET = "Secret/Value+1"
 
@@ -540,6 +540,9 @@ def test_from_module_params_uses_defaults_and_endpoint_env():
     ({"endpoint": "http://ecs.example.com"}, {}, "endpoint http://ecs.example.com"),
     ({"endpoint": "http://10.0.0.5:8080"}, {}, "endpoint http://10.0.0.5:8080"),
     ({"endpoint": "http://[2001:db8::1]:80"}, {}, "endpoint http://[2001:db8::1]:80"),
+    # Names that only look local: a resolver may send them to DNS and its search domains.
+    ({"endpoint": "http://ecs.localhost:8765"}, {}, "endpoint http://ecs.localhost:8765"),
+    ({"endpoint": "http://localhost.localdomain:8765"}, {}, "endpoint http://localhost.localdomain:8765"),
     ({}, {"ALICLOUD_ECS_ENDPOINT": "http://ecs.example.com"}, "ALICLOUD_ECS_ENDPOINT (environment) http://ecs.example.com"),
 ])
 def test_plain_http_to_a_remote_host_is_refused_before_anything(monkeypatch, params, env, source):
@@ -605,12 +608,20 @@ class ScriptedEcs(BaseHTTPRequestHandler):
 def scripted_server():
     ScriptedEcs.script = []
     ScriptedEcs.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedEcs)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), ScriptedEcs)) as server:
+        yield server
+
+
+def test_a_certificate_failure_the_sdk_reports_is_not_retried():
+    """RAM-role credentials go through the SDK, which names a TLS failure SDK.HttpError like any lost connection."""
+    acs = FakeAcs(*[ClientException("SDK.HttpError", "HTTPSConnectionPool(host='ecs.private', port=443): Max retries "
+                                    "exceeded (Caused by SSLError(SSLCertVerificationError(1, '[SSL: "
+                                    "CERTIFICATE_VERIFY_FAILED] certificate verify failed')))")] * 3)
+    client = EcsClient(acs, "cn-hangzhou", retries=3, retry_base_delay=0, sleep=lambda _s: None)
+    with pytest.raises(EcsApiError) as caught:
+        client.call("DescribeSecurityGroups", {})
+    assert (caught.value.code, caught.value.attempts, len(acs.requests)) == ("SDK.TLSError", 1, 1)
+    assert str(caught.value).endswith("its TLS certificate could not be verified")
 
 
 def test_real_client_over_http_bypasses_proxy_retries_once_per_policy_and_keeps_token(scripted_server, monkeypatch):

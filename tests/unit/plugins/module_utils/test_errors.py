@@ -102,6 +102,8 @@ CONNECTION_CASES = [
     ("timeout", "HTTPConnectionPool(host='10.0.0.1', port=80): Read timed out. (read timeout=10)", "the connection timed out"),
     ("tls", "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed'))",
      "its TLS certificate could not be verified"),
+    ("ca-bundle", "the CA bundle /etc/ca.pem could not be loaded ([X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl "
+                  "found (_ssl.c:4149))", "the CA bundle /etc/ca.pem could not be loaded"),
     ("other-errno", "Failed: [Errno 113] Host is down')", "Host is down"),
     ("nothing-known", "", "no answer"),
 ]

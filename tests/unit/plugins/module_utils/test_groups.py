@@ -296,23 +296,6 @@ def test_describe_references_sends_10_ids_per_request_and_maps_every_id():
 
 # --- tags -----------------------------------------------------------------------------------------------------
 
-def test_list_tags_batches_50_ids_and_maps_groups_without_tags_to_empty():
-    ids = ["sg-%d" % i for i in range(60)]
-
-    def respond(action, params):
-        assert action == "ListTagResources" and params["ResourceType"] == "securitygroup"
-        items = [{"ResourceId": rid, "ResourceType": "securitygroup", "TagKey": "env", "TagValue": "prod"}
-                 for rid in params["ResourceId"] if rid == "sg-55"]
-        return {"TagResources": {"TagResource": items}, "NextToken": ""}
-
-    client = FakeClient(respond)
-    result = g.list_tags(client, ids)
-    assert [len(params["ResourceId"]) for _action, params in client.calls] == [50, 10]
-    assert result["sg-55"] == {"env": "prod"}
-    assert result["sg-0"] == {}
-    assert len(result) == 60
-
-
 def test_tag_groups_shares_calls_between_groups_needing_the_same_tags():
     client = FakeClient(lambda action, params: {})
     plan = dict(("sg-%d" % i, {"env": "prod"}) for i in range(55))

@@ -81,6 +81,7 @@ def test_validate_hostnames_refuses_unknown_and_lists_choices():
     pytest.param({"security_group_ids": "sg-1"}, {"security_group_ids": ["sg-1"]}, id="one-group-id"),
     pytest.param({"security_group_names": ["web", "web"]}, {"security_group_names": ["web"]}, id="names-dedup"),
     pytest.param({"tags": {"tier": "web", "env": None}}, {"tags": {"tier": "web", "env": ""}}, id="tag-none-any-value"),
+    pytest.param({"tags": {"build": 42}}, {"tags": {"build": "42"}}, id="tag-number-value-as-text"),
     pytest.param({"vpc_id": "vpc-1", "network_type": "vpc"}, {"vpc_id": "vpc-1", "network_type": "vpc"}, id="vpc"),
     pytest.param({"vpc_id": None}, {}, id="none-value-ignored"),
 ])
@@ -96,6 +97,15 @@ def test_validate_filters(filters, expected):
     pytest.param({"vpc_id": ["vpc-1", "vpc-2"]}, ["filters.vpc_id", "one VPC id"], id="vpc-list"),
     pytest.param({"tags": ["tier"]}, ["filters.tags", "dictionary"], id="tags-list"),
     pytest.param({"security_group_ids": {"a": 1}}, ["filters.security_group_ids", "list"], id="group-ids-dict"),
+    # The API matches ids only: names would give an empty inventory, silently.
+    pytest.param({"security_group_ids": ["web"]}, ["filters.security_group_ids", "'web'", "not group ids",
+                                                   "filters.security_group_names"], id="group-ids-holding-a-name"),
+    pytest.param({"security_group_ids": "sg-1,sg-2"}, ["filters.security_group_ids", "'sg-1,sg-2'"], id="group-ids-comma-text"),
+    # Tag values are checked as sg_info checks them: never Python's text of a list.
+    pytest.param({"tags": {"tier": ["web", "app"]}}, ["filters.tags", "'tier'", "['web', 'app']"], id="tag-value-list"),
+    pytest.param({"tags": {"tier": {"a": 1}}}, ["filters.tags", "'tier'", "{'a': 1}"], id="tag-value-dict"),
+    pytest.param({"tags": {"tier": True}}, ["filters.tags", "'tier'", "True"], id="tag-value-boolean"),
+    pytest.param({"tags": {"acs:tier": "web"}}, ["filters.tags", "'acs:tier'", "reserved"], id="tag-key-reserved"),
     pytest.param(["status"], ["filters must be a dictionary"], id="not-a-dict"),
 ])
 def test_validate_filters_refuses(filters, words):

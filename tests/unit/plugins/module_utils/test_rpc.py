@@ -26,6 +26,7 @@ from aliyunsdkecs.request.v20140526.AuthorizeSecurityGroupRequest import Authori
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _client as client_module
 from ansible_collections.cloudwall.alicloud.plugins.module_utils import _rpc
 from ansible_collections.cloudwall.alicloud.plugins.module_utils._errors import EcsApiError
+from ansible_collections.cloudwall.alicloud.tests.lib.serving import serving
 
 SECRET = "Secret/Value+1"
 TIMESTAMP = "2026-11-26T09:00:00Z"
@@ -64,6 +65,16 @@ def test_signed_parameters_equal_the_sdks(monkeypatch, token):
     assert ours["Signature"] and SECRET not in json.dumps(ours)
 
 
+@pytest.mark.parametrize("token", [None, "CAIS-token"])
+def test_the_query_sent_is_the_signed_parameters_encoded_once(token):
+    query, params = _rpc.signed_query("AuthorizeSecurityGroup", "2014-05-26", QUERY, "LTAIkey", SECRET, region="r",
+                                      security_token=token, timestamp=TIMESTAMP, nonce=NONCE)
+    expected = _rpc.signed_params("AuthorizeSecurityGroup", "2014-05-26", QUERY, "LTAIkey", SECRET, region="r",
+                                  security_token=token, timestamp=TIMESTAMP, nonce=NONCE)
+    assert dict(parse_qsl(query, keep_blank_values=True)) == expected
+    assert params == dict((key, value) for key, value in expected.items() if key != "Signature")
+
+
 def test_region_is_added_only_when_the_query_has_none(monkeypatch):
     query = dict(QUERY)
     del query["RegionId"]
@@ -92,6 +103,12 @@ def test_signature_changes_with_every_signed_part():
     ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTPS_PROXY": "http://p:1", "no_proxy": "ecs.cn-hangzhou.aliyuncs.com"}, None),
     ("https", "ecs.cn-hangzhou.aliyuncs.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
     ("https", "notaliyuncs.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "aliyuncs.com"}, "http://p:1"),
+    # An entry with a port excludes that port only (443 and 80 when the host names none).
+    ("https", "ecs.example.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "ecs.example.com:443"}, None),
+    ("https", "ecs.example.com:8443", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example.com:8443"}, None),
+    ("https", "ecs.example.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "ecs.example.com:8443"}, "http://p:1"),
+    ("http", "ecs.example.com", {"HTTP_PROXY": "http://p:1", "NO_PROXY": "ecs.example.com:80"}, None),
+    ("https", "ecs.example.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": " , "}, "http://p:1"),
 ])
 def test_proxy_for(scheme, host, env, expected):
     assert _rpc.proxy_for(scheme, host, env) == expected
@@ -127,12 +144,8 @@ class KeepAliveEcs(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     KeepAliveEcs.script, KeepAliveEcs.seen = [], []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcs)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcs)) as httpd:
+        yield httpd
 
 
 def sender(**kwargs):
@@ -278,11 +291,8 @@ def tls_server(server, certificate):  # pylint: disable=redefined-outer-name
     context.load_cert_chain(*certificate)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcs)
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(httpd):
+        yield httpd
 
 
 def https_request(httpd):
@@ -297,8 +307,29 @@ def test_https_verifies_the_certificate_against_the_bundle_given(tls_server, cer
     assert json.loads(sender(verify=False).do_action_with_exception(https_request(tls_server))) == {"RequestId": "R"}
     with pytest.raises(_rpc.ClientError) as caught:
         sender(verify=True, env={}).do_action_with_exception(https_request(tls_server))
-    assert caught.value.get_error_code() == "SDK.HttpError"
+    assert caught.value.get_error_code() == _rpc.TLS_ERROR
     assert "certificate verify failed" in caught.value.get_error_msg()
+
+
+def test_tls_failures_are_not_retried_and_say_why(server, tls_server, tmp_path):
+    """A certificate that does not verify, or a CA bundle that is not one, fails at the first attempt (no retry can
+    mend it), in one line naming the endpoint."""
+    not_pem = tmp_path / "bundle.pem"
+    not_pem.write_text("not a certificate\n")
+    endpoint = client_module.parse_endpoint("https://%s:%d" % tls_server.server_address)
+    plain = client_module.parse_endpoint("https://%s:%d" % server.server_address)  # HTTP only, asked in HTTPS
+    cases = ((sender(verify=True, env={}), "its TLS certificate could not be verified"),
+             (sender(verify=True, env={}), "it does not answer in TLS, is it a plain http endpoint"),
+             (sender(verify=str(not_pem)), "the CA bundle %s could not be loaded" % not_pem),
+             (sender(verify=True, env={_rpc.CA_BUNDLE_ENV: str(not_pem)}), "the CA bundle %s could not be loaded" % not_pem))
+    for rpc_sender, reason in cases:
+        target = plain if "does not answer in TLS" in reason else endpoint
+        client = client_module.EcsClient(rpc_sender, "cn-hangzhou", endpoint=target, retries=3, retry_base_delay=0,
+                                         sleep=lambda _s: None)
+        with pytest.raises(EcsApiError) as caught:
+            client.call("DescribeSecurityGroups", {})
+        assert (caught.value.code, caught.value.attempts, client.calls_made) == (_rpc.TLS_ERROR, 1, 1)
+        assert "could not reach the ECS endpoint https://%s: %s" % (target.host, reason) in str(caught.value)
 
 
 class ConnectProxy(socketserver.ThreadingTCPServer):
@@ -343,18 +374,13 @@ class _ConnectHandler(socketserver.StreamRequestHandler):
 
 def test_https_goes_through_the_proxy_the_environment_names_with_its_credentials(tls_server, certificate):
     cert, _key = certificate
-    proxy = ConnectProxy()
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
+    with serving(ConnectProxy()) as proxy:
         env = {"HTTPS_PROXY": "http://ops:p%%40ss@127.0.0.1:%d" % proxy.server_address[1]}
         client = _rpc.RpcSender("LTAIkey", SECRET, "cn-hangzhou", "2014-05-26", verify=cert, env=env)
         for _call in range(2):
             assert json.loads(client.do_action_with_exception(https_request(tls_server))) == {"RequestId": "R"}
-        # One tunnel for both calls (kept alive), to the ECS endpoint, with the proxy's basic credentials.
-        assert len(proxy.tunnels) == 1
-        assert proxy.tunnels[0].startswith("CONNECT 127.0.0.1:%d HTTP/1.1" % tls_server.server_address[1])
-        assert "Proxy-Authorization: Basic b3BzOnBAc3M=" in proxy.tunnels[0]
-        assert SECRET not in proxy.tunnels[0]
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
+    # One tunnel for both calls (kept alive), to the ECS endpoint, with the proxy's basic credentials.
+    assert len(proxy.tunnels) == 1
+    assert proxy.tunnels[0].startswith("CONNECT 127.0.0.1:%d HTTP/1.1" % tls_server.server_address[1])
+    assert "Proxy-Authorization: Basic b3BzOnBAc3M=" in proxy.tunnels[0]
+    assert SECRET not in proxy.tunnels[0]

@@ -46,6 +46,13 @@ def test_peer_group_refs(declared_rules, refs):
     assert peer_group_refs(declared_rules) == refs
 
 
+def test_a_peer_owned_by_our_own_account_is_looked_up_in_ours():
+    declared = [rule(protocol="tcp", ports=80, group="sg-x", group_owner_id="123"),
+                rule(protocol="tcp", ports=81, group="sg-y", group_owner_account=" 123 "),
+                rule(protocol="tcp", ports=82, group="sg-z", group_owner_id="456")]
+    assert peer_group_refs(declared, own_account="123") == ["sg-x", "sg-y"]
+
+
 @pytest.mark.parametrize("declared_rules, needed", [
     pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0")], False, id="accept-cidr"),
     pytest.param([rule(protocol="tcp", ports=80, cidr="0.0.0.0/0", policy="DROP")], True, id="drop-any-case"),

@@ -162,6 +162,9 @@ PARSE_CASES = [
     ("aws-group-id", {"proto": "tcp", "ports": 6379, "group_id": WEB_ID}, VPC, {"peer_kind": "group", "peer": WEB_ID}),
     ("aws-ip-prefix", {"proto": "tcp", "ports": 443, "ip_prefix": "pl-demo0000000000000001"}, VPC,
      {"peer_kind": "prefix_list", "peer": "pl-demo0000000000000001"}),
+    ("aws-icmp-every-type-and-code", {"proto": "icmp", "icmp_type": -1, "icmp_code": -1, "cidr_ip": "10.0.0.0/8"}, VPC,
+     {"protocol": "ICMP", "port_range": "-1/-1"}),
+    ("aws-icmpv6-every-type", {"proto": "icmpv6", "icmp_type": "-1", "cidr_ipv6": "::/0"}, VPC, {"protocol": "ICMPV6"}),
 ]
 
 
@@ -192,6 +195,10 @@ def test_lists_expand_to_one_rule_each(raw, expected):
 # Validation: every problem names the rule, the field, the value and what is allowed
 
 ERROR_CASES = [
+    ("aws-icmp-type-cannot-be-matched", {"proto": "icmp", "icmp_type": 8, "cidr_ip": "10.0.0.0/8"}, VPC, "icmp_type=8",
+     "an ECS ICMP rule matches every type and code"),
+    ("aws-icmp-code-on-tcp", {"proto": "tcp", "ports": 22, "icmp_code": -1, "cidr_ip": "10.0.0.0/8"}, VPC, "icmp_code=-1",
+     "applies to icmp and icmpv6 rules only"),
     ("port-range-reversed", {"protocol": "tcp", "ports": "200/1", "cidr": "10.0.0.0/8"}, VPC, 'ports="200/1"', "after its end 1"),
     ("port-zero", {"protocol": "tcp", "ports": 0, "cidr": "10.0.0.0/8"}, VPC, "ports=0", "outside 1-65535"),
     ("port-too-high", {"protocol": "udp", "ports": 65536, "cidr": "10.0.0.0/8"}, VPC, "ports=65536", "outside 1-65535"),
@@ -271,6 +278,74 @@ def test_invalid_rule_is_rejected_with_a_message_naming_it(raw, context, field_a
     assert matching[0].startswith("rules[1] (")
     assert "; allowed: " in matching[0]
     assert reason_or_allowed in matching[0]
+
+
+# Types: every field of a rule is checked for the type of its option before it is read (Python's text of a list or a
+# dictionary must never be sent); the message names the key as written, aliases included.
+TYPE_CASES = [
+    ("owner-account-is-a-list", {"group": WEB_ID, "group_owner_account": ["123", "456"]},
+     'group_owner_account=["123", "456"] is a list, not a string'),
+    ("owner-id-is-a-dict", {"group": WEB_ID, "group_owner_id": {"a": 1}}, 'group_owner_id={"a": 1} is a dictionary, not a string'),
+    ("owner-id-is-a-boolean", {"group": WEB_ID, "group_owner_id": True}, "group_owner_id=true is a boolean, not a string"),
+    ("owner-account-alias-is-a-list", {"source_group_id": WEB_ID, "source_group_owner_account": ["123"]},
+     'source_group_owner_account=["123"] is a list'),
+    ("owner-id-egress-alias-is-a-dict", {"direction": "egress", "dest_group_id": WEB_ID, "dest_group_owner_id": {"id": 1}},
+     'dest_group_owner_id={"id": 1} is a dictionary'),
+    ("owner-id-not-digits", {"group": WEB_ID, "group_owner_id": "partner"}, 'group_owner_id="partner" is not an account id'),
+    ("protocol-is-a-list", {"protocol": ["tcp"], "cidr": "10.0.0.0/8"}, 'protocol=["tcp"] is a list, not a string'),
+    ("direction-is-a-list", {"direction": ["egress"], "cidr": "10.0.0.0/8"}, 'direction=["egress"] is a list'),
+    ("policy-is-a-dict", {"policy": {"drop": True}, "cidr": "10.0.0.0/8"}, 'policy={"drop": true} is a dictionary'),
+    ("nic-type-is-a-boolean", {"nic_type": False, "cidr": "10.0.0.0/8"}, "nic_type=false is a boolean"),
+    ("group-is-a-list", {"group": ["web", "redis"]}, 'group=["web", "redis"] is a list'),
+    ("group-name-alias-is-a-dict", {"group_name": {"name": "web"}}, 'group_name={"name": "web"} is a dictionary'),
+    ("prefix-list-is-a-list", {"prefix_list": ["pl-1"]}, 'prefix_list=["pl-1"] is a list'),
+    ("dest-cidr-is-a-list", {"cidr": "10.0.0.0/8", "dest_cidr": ["10.1.0.0/16"]}, 'dest_cidr=["10.1.0.0/16"] is a list'),
+    ("source-cidr-ip-is-a-list", {"source_cidr_ip": ["10.1.0.0/16"]}, 'source_cidr_ip=["10.1.0.0/16"] is a list'),
+    ("cidr-item-is-a-dict", {"cidr": ["10.0.0.0/8", {"ip": "x"}]}, 'cidr={"ip": "x"} is a dictionary, not a string or a number'),
+    ("ports-item-is-a-list", {"ports": [[22]], "cidr": "10.0.0.0/8"}, "ports=[22] is a list, not a string or a number"),
+    ("ports-is-a-boolean", {"ports": True, "cidr": "10.0.0.0/8"}, "ports=true is a boolean"),
+    ("source-port-range-is-a-list", {"source_port_range": ["1/2"], "cidr": "10.0.0.0/8"}, 'source_port_range=["1/2"] is a list'),
+    ("description-is-a-dict", {"description": {"text": "x"}, "cidr": "10.0.0.0/8"}, 'description={"text": "x"} is a dictionary'),
+    ("rule-desc-alias-is-a-list", {"rule_desc": ["a", "b"], "cidr": "10.0.0.0/8"}, 'rule_desc=["a", "b"] is a list'),
+    ("from-port-is-a-list", {"proto": "tcp", "from_port": [80], "to_port": 80, "cidr_ip": "10.0.0.0/8"},
+     "from_port=[80] is a list, not an integer"),
+    ("to-port-is-a-word", {"proto": "tcp", "from_port": 80, "to_port": "http", "cidr_ip": "10.0.0.0/8"},
+     'to_port="http" is not an integer'),
+    ("priority-is-a-list", {"priority": [1], "cidr": "10.0.0.0/8"}, "priority=[1] is a list, not an integer"),
+]
+
+
+@pytest.mark.parametrize("raw, fragment", [case[1:] for case in TYPE_CASES], ids=[case[0] for case in TYPE_CASES])
+def test_a_field_of_the_wrong_type_is_refused_once_naming_the_key(raw, fragment):
+    raw = dict({"protocol": "tcp", "ports": 22}, **raw)
+    with pytest.raises(RuleError) as caught:
+        parse_rules([raw], VPC)
+    # One problem, the type's: the field's own parser does not report it again (as missing, or as not a port).
+    assert len(caught.value.problems) == 1, caught.value.problems
+    problem = caught.value.problems[0]
+    assert fragment in problem and problem.startswith("rules[0] (") and "; allowed: " in problem
+
+
+def test_the_type_check_names_role_variables_too():
+    with pytest.raises(RuleError) as caught:
+        parse_rules([{"protocol": "tcp", "ports": 22, "cidr": "10.0.0.0/8", "description": ["a"]}], VPC,
+                    field_names={"description": "my_description"})
+    assert 'my_description=["a"] is a list, not a string' in str(caught.value)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    pytest.param({"group": WEB_ID, "group_owner_account": 123456}, {"peer_owner": "123456", "peer_owner_kind": "account"},
+                 id="account-id-as-a-number"),
+    pytest.param({"group": WEB_ID, "source_group_owner_id": 987}, {"peer_owner": "987", "peer_owner_kind": "id"},
+                 id="owner-id-alias-as-a-number"),
+    pytest.param({"proto": "tcp", "ports": None, "from_port": "80", "to_port": "90", "cidr_ip": "10.0.0.0/8"}, {"port_range": "80/90"},
+                 id="ports-as-digit-strings"),
+    pytest.param({"cidr": "10.0.0.0/8", "priority": "5"}, {"priority": 5}, id="priority-as-digits"),
+    pytest.param({"cidr": "10.0.0.0/8", "description": 2024}, {"description": "2024"}, id="description-a-number"),
+])
+def test_numbers_where_text_is_expected_are_taken_as_their_digits(raw, expected):
+    rule = parse_one(dict({"protocol": "tcp", "ports": 22}, **raw))
+    assert dict((key, getattr(rule, key)) for key in expected) == expected
 
 
 def test_every_problem_of_every_rule_is_reported_at_once():
@@ -596,6 +671,79 @@ def test_quota_that_cannot_fit_fails_before_any_write():
 
 def test_custom_quota():
     assert plan_rules(ports_rules(3, first_port=100), described(ports_rules(2)), purge_ingress=True, rule_quota=3).revoke_first
+
+
+# Group references: at most 20 distinct peer groups per group, ingress and egress together (ECS_API.md).
+
+def peer_rule(index, direction="ingress", port=22):
+    return Rule(direction=direction, protocol="TCP", port_range="%d/%d" % (port, port), source_port_range="", peer_kind="group",
+                peer="sg-peer%017d" % index, peer_owner="", local_cidr="", policy="accept", priority=1, nic_type="intranet")
+
+
+def peers(indexes, direction="ingress", port=22):
+    return [peer_rule(index, direction, port) for index in indexes]
+
+
+# (id, current rules, declared rules, purge, expected: "add-first", "revoke-first" or the error's fragment)
+REFERENCE_CASES = [
+    ("twenty-new-peers-fit", [], peers(range(20)), False, "add-first"),
+    ("twelve-ingress-and-nine-egress-peers-exceed-before-any-write", [],
+     peers(range(12)) + peers(range(100, 109), "egress"), False, "reference 21 security groups (0 now, 21 more, 0 no longer"),
+    ("one-more-peer-on-a-full-group", peers(range(20)), peers(range(20)) + peers([20]), False,
+     "reference 21 security groups (20 now, 1 more"),
+    ("swap-one-peer-at-the-limit-revokes-first", peers(range(20)), peers(range(19)) + peers([20]), True, "revoke-first"),
+    ("swap-at-the-limit-without-purge-fails", peers(range(20)), peers([20]), False, "reference 21 security groups"),
+    ("more-rules-for-known-peers-add-no-reference", peers(range(20)), peers(range(20), port=443), False, "add-first"),
+    ("same-peer-both-directions-counts-once", peers(range(10)), peers(range(10), "egress") + peers(range(10, 20)), False,
+     "add-first"),
+    ("a-peer-still-named-by-a-kept-rule-stays-referenced", peers(range(20)) + peers([0], port=443),
+     peers(range(1, 20)) + peers([0], port=443) + peers([20]), True, "reference 21 security groups"),
+    ("egress-purge-frees-a-reference-for-ingress", peers(range(19)) + peers([50], "egress"),
+     peers(range(19)) + peers([20]), True, "revoke-first"),
+    ("a-group-already-over-the-limit-may-take-rules-for-known-peers", peers(range(25)), peers(range(25), port=443), False,
+     "add-first"),
+]
+
+
+@pytest.mark.parametrize("current, declared, purge, expected", [case[1:] for case in REFERENCE_CASES],
+                         ids=[case[0] for case in REFERENCE_CASES])
+def test_group_references_are_planned_like_the_rule_quota(current, declared, purge, expected):
+    current = described(current)
+    if expected in ("add-first", "revoke-first"):
+        plan = plan_rules(declared, current, purge_ingress=purge, purge_egress=purge)
+        assert plan.revoke_first is (expected == "revoke-first")
+        assert plan.batches()[0].action.startswith("Revoke" if expected == "revoke-first" else "Authorize")
+        # Every state between the calls stays within the limit.
+        state = list(current)
+        for batch in plan.batches():
+            if batch.action.startswith("Revoke"):
+                state = [rule for rule in state if rule.rule_id not in batch.rule_ids]
+            else:
+                state = state + list(batch.rules)
+            new_peers = set(rule.peer for rule in batch.rules) - set(rule.peer for rule in current)
+            assert not new_peers or len(set(rule.peer for rule in state if rule.peer_kind == "group")) <= 20
+        return
+    with pytest.raises(RuleError) as caught:
+        plan_rules(declared, current, purge_ingress=purge, purge_egress=purge)
+    message = str(caught.value)
+    assert expected in message
+    assert message.startswith("rules ") and "at most 20 per group" in message
+
+
+def test_the_reference_limit_and_the_quota_are_reported_together():
+    with pytest.raises(RuleError) as caught:
+        plan_rules(peers(range(21)), described(ports_rules(190)))
+    assert [problem.split(" ")[:3] for problem in caught.value.problems] == [["the", "group", "would"], ["rules", "would", "make"]]
+
+
+def test_a_custom_reference_limit():
+    assert plan_rules(peers([0, 2]), described(peers([0, 1])), purge_ingress=True, reference_limit=2).revoke_first
+    with pytest.raises(RuleError, match="at most 1 per group"):
+        plan_rules(peers([0, 1]), [], reference_limit=1)
+
+
+def test_absent_never_checks_limits():
+    assert plan_rules(peers(range(5)), described(peers(range(30))), state="absent").changed
 
 
 def test_egress_batches_are_separate_calls():

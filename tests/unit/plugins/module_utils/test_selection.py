@@ -11,6 +11,7 @@ from ansible_collections.cloudwall.alicloud.plugins.module_utils._selection impo
     describe_selection,
     select_groups,
     selection,
+    selection_problems,
 )
 
 DEFAULTS = dict((name, option.get("default")) for name, option in SELECTION_ARGUMENT_SPEC.items())
@@ -46,6 +47,56 @@ def test_filters_fill_their_options(filters, expected):
 def test_bad_filters_name_the_filter_and_what_is_allowed(given, fragment):
     problems = selection(params(**given))[1]
     assert any(fragment in problem for problem in problems), problems
+
+
+# The merged selection is checked: each filter takes what the API takes for it (a string, a list of group ids, tags),
+# and a problem names the filter as written and its value.
+@pytest.mark.parametrize("filters, fragments", [
+    pytest.param({"VpcId": ["vpc-a", "vpc-b"]}, ["filters.VpcId is a list", "vpc-a", "allowed: a string"], id="vpc-list"),
+    pytest.param({"vpc_id": {"x": 1}}, ["filters.vpc_id is a dictionary", "allowed: a string"], id="snake-vpc-dict"),
+    pytest.param({"ResourceGroupId": {"x": 1}}, ["filters.ResourceGroupId is a dictionary", "{'x': 1}", "allowed: a string"],
+                 id="resource-group-dict"),
+    pytest.param({"SecurityGroupName": ["web"]}, ["filters.SecurityGroupName is a list", "['web']", "allowed: a string"],
+                 id="name-list"),
+    pytest.param({"NetworkType": True}, ["filters.NetworkType is a boolean", "allowed: a string"], id="network-type-bool"),
+    pytest.param({"SecurityGroupType": "premium"}, ["filters.SecurityGroupType is 'premium'; allowed: normal, enterprise"],
+                 id="group-type-choice"),
+    pytest.param({"SecurityGroupIds": ["web"]}, ["filters.SecurityGroupIds holds 'web'", "not group ids", "filters.SecurityGroupName"],
+                 id="ids-holding-a-name"),
+    pytest.param({"SecurityGroupId": "sg-1, web"}, ["filters.SecurityGroupId holds 'web'"], id="comma-ids-holding-a-name"),
+    pytest.param({"security_group_ids": '["sg-1", 7]'}, ["filters.security_group_ids holds 7"], id="json-ids-holding-a-number"),
+    pytest.param({"SecurityGroupIds": '["sg-1"'}, ["filters.SecurityGroupIds is '[\"sg-1\"'", "not a JSON array"],
+                 id="ids-bad-json"),
+    pytest.param({"SecurityGroupIds": {"id": "sg-1"}}, ["filters.SecurityGroupIds is a dictionary", "allowed: a list of"],
+                 id="ids-dict"),
+    pytest.param({"Tag": [{"Key": "env", "Value": ["a", "b"]}]}, ["filters.Tag[0]", "['a', 'b']", "{Key: a string, Value: a string}"],
+                 id="tag-list-value"),
+    pytest.param({"Tag": [{"Key": ["env"], "Value": "prod"}]}, ["filters.Tag[0]", "['env']"], id="tag-list-key"),
+    pytest.param({"Tag": ["env=prod"]}, ["filters.Tag[0] is 'env=prod'"], id="tag-item-a-string"),
+    pytest.param({"Tag": "env"}, ["filters.Tag is a str", "allowed: a list of"], id="tag-a-string"),
+    pytest.param({"tags": {"env": {"a": 1}}}, ["filters.tags: value of tag 'env'", "{'a': 1}"], id="tag-dict-value"),
+    pytest.param({"Tag": [{"Key": "acs:x", "Value": "y"}]}, ["filters.Tag: tag key 'acs:x'", "reserved"], id="tag-reserved"),
+])
+def test_filters_take_what_the_api_takes(filters, fragments):
+    problems = selection_problems(params(filters=filters))
+    assert len(problems) == 1, problems
+    for fragment in fragments:
+        assert fragment in problems[0]
+
+
+@pytest.mark.parametrize("given, fragment", [
+    pytest.param({"security_group_ids": ["sg-1", "web"]}, "security_group_ids holds 'web'", id="option"),
+    pytest.param({"tags": {"env": ["a"]}}, "tags: value of tag 'env'", id="tags-option"),
+])
+def test_options_are_checked_by_the_same_code(given, fragment):
+    problems = selection_problems(params(**given))
+    assert len(problems) == 1 and fragment in problems[0] and "filters." not in problems[0], problems
+
+
+def test_a_refused_filter_selects_nothing_rather_than_something_else():
+    chosen, problems = selection(params(filters={"SecurityGroupIds": ["web"], "VpcId": ["vpc-a"]}))
+    assert len(problems) == 2
+    assert chosen["security_group_ids"] is None and chosen["vpc_id"] is None
 
 
 def test_describe_selection_lists_the_filters_in_use():

@@ -321,7 +321,10 @@ class FakeEcs:
         for item in self._group(params["SecurityGroupId"])["Permissions"]:
             if item["SecurityGroupRuleId"] == params["SecurityGroupRuleId"]:
                 item["Description"] = params.get("Description", item["Description"])
-        return {}
+                return {}
+        # ECS_API.md, ModifySecurityGroupRule: an unknown rule id is 404 InvalidSecurityGroupRuleId.NotFound.
+        raise ServerException("InvalidSecurityGroupRuleId.NotFound", "The specified SecurityGroupRuleId does not exist.",
+                              http_status=404, request_id=REQUEST_ID)
 
     ModifySecurityGroupRule = ModifySecurityGroupEgressRule = _modify_rule
 

@@ -3,7 +3,10 @@
 """Service-managed groups (DescribeSecurityGroups ``ServiceManaged: true``) refuse every write with 403
 InvalidOperation.ResourceManagedByCloudProduct (ECS_API.md section 6): no module plans a write to one, sg_audit
 reports nothing its owner cannot act on, and priority-110 rules of system-made groups are read as they are.
-Recorded answers stand in for the API (the emulator on main cannot seed such groups yet)."""
+These unit tests answer from recorded ECS replies on the shared fake ECS, to keep them fast and pure. The emulator seeds
+both kinds of group too (``ServiceManaged``, ``SystemDefault`` and priority-110 ``Permissions``, emulator/README.md):
+tests/integration/test_today_ecs.py runs sg_audit, sg_rule and sg_membership against them, and
+tests/integration/test_roles.py the sg_cleanup role."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -56,6 +56,37 @@ def test_bad_input_fails_before_any_request(ecs, run_module):
     result = run_module("sg_reachability", source="i-web", destination="10.0.0.0/8", port=0)
     assert result["failed"] is True
     assert result["msg"] == ("destination is '10.0.0.0/8', which has no security groups; allowed: an instance (i-...) or "
-                             "network interface (eni-...) id, a security group id (sg-...), or the name of a group or an "
-                             "instance; port has 0; allowed: a port from 1 to 65535, for tcp and udp only")
+                             "network interface (eni-...) id, a security group id (sg-...), or the name of a group, an "
+                             "instance or a network interface; port has 0; allowed: a port from 1 to 65535, for tcp and udp only")
     assert ecs.calls == []
+
+
+def test_an_id_that_names_nothing_fails_naming_its_option(ecs, run_module):
+    seed(ecs)
+    result = run_module("sg_reachability", source="i-web", destination="i-nope", port=6379)
+    assert result["failed"] is True and result["candidates"] == []
+    assert result["msg"].startswith("destination: no instance has the id 'i-nope' in this region; allowed: an instance (i-...)")
+    assert ecs.actions() == ["DescribeInstances"]
+
+
+def test_a_partly_open_destination_holds_neither_intent(ecs, run_module):
+    # Redis open to one intranet /24 and one Internet /24: the Internet and the intranet /12 get in only in part.
+    ecs.add_group(REDIS, "redis", policy="Drop", permissions=[
+        permission("sgr-app", 6379, cidr="172.16.1.0/24"), permission("sgr-office", 6379, cidr="203.0.113.0/24"),
+        permission("sgr-dropall", 6379, policy="Drop", priority=100)])
+    ecs.add_instance("i-redis", [REDIS])
+    rows = run_module("sg_reachability", source="internet", destination="i-redis", port=6379)["reachability"]
+    assert [(row["reachable"], row["partial"], row["reachable_from"], row["decided_by"]["rule_id"]) for row in rows] == [
+        (None, True, ["203.0.113.0/24"], "sgr-office")]
+    result = run_module("sg_reachability", expect=[
+        {"source": "internet", "destination": "i-redis", "port": 6379, "reachable": False},
+        {"source": "172.16.0.0/12", "destination": "i-redis", "port": 6379, "reachable": True},
+        {"source": "172.16.1.0/25", "destination": "i-redis", "port": 6379, "reachable": True}])
+    assert result["failed"] is True
+    assert [intent["holds"] for intent in result["intents"]] == [False, False, True]
+    assert result["msg"].startswith(
+        "2 of 3 intents do not hold: expect[0] expects not reachable, but internet -> i-redis tcp 6379: partly reachable; "
+        "from 203.0.113.0/24: ingress: accept rule sgr-office of redis (%s), priority 1, tcp 6379/6379 from 203.0.113.0/24; "
+        "not from 0.0.0.0/0 except 203.0.113.0/24: ingress: drop rule sgr-dropall of redis (%s), priority 100" % (REDIS, REDIS))
+    assert ("expect[1] expects reachable, but 172.16.0.0/12 -> i-redis tcp 6379: partly reachable; from 172.16.1.0/24: "
+            "ingress: accept rule sgr-app of redis (%s)" % REDIS) in result["msg"]

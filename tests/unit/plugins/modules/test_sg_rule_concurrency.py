@@ -107,3 +107,45 @@ def test_a_writer_that_never_stops_makes_a_clear_failure_not_an_endless_run(ecs,
     result = run_failing("sg_rule", security_group=GROUP_ID, rules=declared([443]), purge_rules=True)
     assert "kept changing under concurrent writers" in result["msg"] and GROUP_ID in result["msg"]
     assert ecs.count(READ) == sg_rule.MAX_CONVERGENCE_ROUNDS + 2
+
+
+def other_writer_between_read_and_write(ecs, act):
+    """``act(ecs)`` once, right after this run's first read: another run wrote after we read."""
+    original = ecs.DescribeSecurityGroupAttribute
+
+    def read(params):
+        answer = original(params)
+        if ecs.count(READ) == 1:
+            act(ecs)
+        return answer
+    ecs.DescribeSecurityGroupAttribute = read
+
+
+def revoke_by_id(rule_id):
+    def act(ecs):
+        ecs.groups[GROUP_ID]["Permissions"] = [item for item in ecs.groups[GROUP_ID]["Permissions"]
+                                               if item["SecurityGroupRuleId"] != rule_id]
+    return act
+
+
+def test_a_revoke_batch_refused_for_one_rule_already_gone_finishes_the_others(ecs, run_module):
+    # ECS refuses the whole batch when one id is unknown (and "already done" only says that one is gone):
+    # the run reads again and revokes what is left, instead of reporting both gone while one stays.
+    ecs.add_group(GROUP_ID, "app", permissions=[permission("sgr-22", 22), permission("sgr-23", 23)])
+    other_writer_between_read_and_write(ecs, revoke_by_id("sgr-22"))
+    racing(ecs, None)
+    result = run_module("sg_rule", security_group=GROUP_ID, rules=declared([22, 23]), state="absent")
+    assert not result.get("failed"), result
+    assert ports(ecs) == []
+    assert ecs.actions() == [READ, "DescribeSecurityGroups", "RevokeSecurityGroup", READ, "RevokeSecurityGroup", READ]
+    assert result["changed"] is True
+
+
+def test_a_rule_to_modify_that_another_writer_revoked_is_added_again_not_a_failure(ecs, run_module):
+    ecs.add_group(GROUP_ID, "app", permissions=[permission("sgr-22", 22, description="old")])
+    other_writer_between_read_and_write(ecs, revoke_by_id("sgr-22"))
+    rules = [dict(declared([22])[0], description="new")]
+    result = run_module("sg_rule", security_group=GROUP_ID, rules=rules)
+    assert not result.get("failed"), result
+    assert [(item["PortRange"], item["Description"]) for item in ecs.groups[GROUP_ID]["Permissions"]] == [("22/22", "new")]
+    assert ecs.actions() == [READ, "DescribeSecurityGroups", "ModifySecurityGroupRule", READ, "AuthorizeSecurityGroup", READ]

@@ -55,8 +55,8 @@ def test_same_change_on_two_groups_is_one_write(ecs, run_module):
     assert result["added"] == {SG1: {"env": "prod"}, SG2: {"env": "prod"}}
     assert result["removed"] == {SG2: ["old"]}
     assert (ecs.tags(SG1), ecs.tags(SG2)) == ({"env": "prod"}, {"env": "prod"})
-    # Exact calls: the groups and their tags in one read, the two writes, nothing read back.
-    assert ecs.actions() == ["DescribeSecurityGroups", "UntagResources", "TagResources"]
+    # Exact calls: the groups and their tags in one read, the two writes, and (purge_tags) one read of the tags after.
+    assert ecs.actions() == ["DescribeSecurityGroups", "UntagResources", "TagResources", "DescribeSecurityGroups"]
 
 
 def test_check_mode_reports_the_plan_without_writing(ecs, run_module):
@@ -75,7 +75,7 @@ def test_second_run_changes_nothing(ecs, run_module):
     assert (first["changed"], second["changed"]) == (True, False)
     assert ecs.write_actions() == ["UntagResources", "TagResources"]
     # The no-op is one read: DescribeSecurityGroups answers the tags too.
-    assert ecs.actions()[3:] == ["DescribeSecurityGroups"]
+    assert ecs.actions()[4:] == ["DescribeSecurityGroups"]
     assert second["tags"] == {SG1: {"b": "2"}}
 
 
@@ -109,3 +109,27 @@ def test_unknown_group_fails_without_writes(ecs, run_failing):
     result = run_failing("sg_tags", security_group=["missing"], tags={"k": "v"})
     assert "no security group with id or name 'missing'" in result["msg"]
     assert ecs.writes() == []
+
+
+def test_a_purging_run_ends_with_its_own_set_when_another_purging_run_wrote_meanwhile(ecs, run_module):
+    # Both runs read {}; the other run declares {team: b} (purged) and tags right after our TagResources.
+    seed(ecs, {SG1: {}})
+    original = ecs.TagResources
+
+    def tag(params):
+        answer = original(params)
+        if "team" not in ecs.tags(SG1):
+            ecs.groups[SG1]["Tags"]["team"] = "b"
+        return answer
+    ecs.TagResources = tag
+    result = run_module("sg_tags", security_group=[SG1], tags={"env": "a"}, purge_tags=True)
+    assert ecs.tags(SG1) == {"env": "a"}, "the group must end with this run's set, not the union"
+    assert result["tags"] == {SG1: {"env": "a"}}
+    assert ecs.actions() == ["DescribeSecurityGroups", "TagResources", "DescribeSecurityGroups", "UntagResources",
+                             "DescribeSecurityGroups"]
+
+
+def test_without_purge_nothing_is_read_back(ecs, run_module):
+    seed(ecs, {SG1: {}})
+    run_module("sg_tags", security_group=[SG1], tags={"env": "a"})
+    assert ecs.actions() == ["DescribeSecurityGroups", "TagResources"]
