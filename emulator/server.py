@@ -245,6 +245,10 @@ def make_server(host: str, port: int, state_path: str | None, seed: str | None =
 
     `seed` names a built-in seed, `seed_document` is a user's own (--seed-file); either is loaded only when the state
     holds no resources yet, but the access keys of its accounts are registered on every start (they live in memory)."""
+    if not is_loopback(host) and not admin_token:
+        # Off loopback anyone on the network could seed, reset or read the call log: the CLI makes a token, and so must
+        # any other caller.
+        raise ValueError(f"host {host!r} is not a loopback address: give an admin_token to protect the admin API")
     owned = None
     if not state_path:
         handle, owned = tempfile.mkstemp(prefix="ecs-emulator-", suffix=".sqlite3")

@@ -247,3 +247,12 @@ def test_banner_keys(emulator):
     printed = emulator.banner()
     assert (printed["access_key_id"], printed["access_key_secret"], printed["region"]) == (
         DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION)
+
+
+def test_make_server_off_loopback_requires_an_admin_token(tmp_path):
+    """The admin API (seed, reset, call log) is never unprotected off loopback, whoever builds the server."""
+    from emulator.server import make_server  # pylint: disable=import-outside-toplevel
+    with pytest.raises(ValueError, match="admin_token"):
+        make_server("0.0.0.0", 0, str(tmp_path / "exposed.sqlite3"))
+    server = make_server("0.0.0.0", 0, str(tmp_path / "protected.sqlite3"), admin_token="t0ken")
+    server.server_close()
