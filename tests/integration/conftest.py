@@ -14,7 +14,6 @@ before pytest-ansible (--ansible-unit-inject-only, pytest.ini) puts ANSIBLE_COLL
 """
 
 import importlib
-import os
 import tempfile
 
 import pytest
@@ -60,17 +59,3 @@ def run_tasks(runner):
 def workdir():
     with tempfile.TemporaryDirectory() as path:
         yield path
-
-
-# The files whose tests run the longest playbooks, longest first. On 2 workers, running them first leaves the many
-# short tests to fill the end, instead of one long test running alone while the other worker idles. A file's tests
-# stay together, so its module-scoped fixtures (the bad-input catalogue's one play) are set up once per worker.
-LONG_FIRST = ('test_examples.py', 'test_bad_input.py', 'test_sg_reachability.py', 'test_playbooks.py', 'test_reliability.py',
-              'test_concurrent_purge.py', 'test_secrets.py', 'test_user_path.py', 'test_fleet.py')
-
-
-def pytest_collection_modifyitems(items):
-    def rank(item):
-        name = os.path.basename(str(item.fspath))
-        return LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
-    items.sort(key=rank)
