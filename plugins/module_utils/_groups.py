@@ -370,20 +370,20 @@ def write_tag_plan(client, plan):
     tag_groups(client, dict((group_id, change[0]) for group_id, change in plan.items()))
 
 
-def finish_tags(client, group_ids, tags, purge, state, after, rounds=5):
-    """After a write of purged tags: read the groups' tags again and finish the plan against them, until a read finds
-    nothing to do; ``after`` (``{group_id: tags}``, the plan's prediction) is updated with what was finished.
+def finish_tags(client, group_ids, tags, after, rounds=5):
+    """After a write of purged ``tags``: read the groups' tags again and finish the plan against them, until a read
+    finds nothing to do; ``after`` (``{group_id: tags}``, the plan's prediction) is updated with what was finished.
 
     Two purging runs that read the tags before either wrote would otherwise leave the union of their sets; the last
-    writer always reads after its last write, so each group ends with one declared set. Returns the number of rounds
-    that still had work; raises ConcurrentWritersError past ``rounds``.
+    writer always reads after its last write, so each group ends with one declared set. Raises
+    ConcurrentWritersError past ``rounds``.
     """
     for finishing in range(rounds + 1):
         current = dict((group["SecurityGroupId"], tags_from_api(items_at(group, "Tags.Tag")))
                        for group in describe_groups(client, ids=group_ids))
-        plan = plan_tags(current, tags, purge, state)
+        plan = plan_tags(current, tags, True, "present")
         if not plan:
-            return finishing
+            return
         if finishing == rounds:
             raise ConcurrentWritersError(
                 "the tags of %s kept changing under concurrent writers: after %d rounds of reading and finishing this "
@@ -392,7 +392,6 @@ def finish_tags(client, group_ids, tags, purge, state, after, rounds=5):
         write_tag_plan(client, plan)
         for group_id, (to_set, to_remove) in plan.items():
             after[group_id] = apply_tag_plan(current[group_id], to_set, to_remove)
-    return rounds
 
 
 class ConcurrentWritersError(Exception):

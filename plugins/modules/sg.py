@@ -363,14 +363,15 @@ class SecurityGroupModule(AlicloudModule):
             modify_group_attribute(self.client, group_id, **changes["attribute"])
         if "policy" in changes:
             modify_inner_access_policy(self.client, group_id, changes["policy"])
-        if "tags_remove" in changes or "tags_set" in changes:
+        tags_changed = "tags_remove" in changes or "tags_set" in changes
+        if tags_changed:
             write_tag_plan(self.client, {group_id: (changes.get("tags_set", {}), changes.get("tags_remove", []))})
         # Not read back (every write succeeded, so the group is the plan's ``after``, as check mode predicts), unless
         # tags were purged: another purging run may have written its own set meanwhile.
-        if self.params["purge_tags"] and ("tags_remove" in changes or "tags_set" in changes):
+        if tags_changed and self.params["purge_tags"]:
             tags_after = {group_id: after["tags"]}
             try:
-                finish_tags(self.client, [group_id], self.params["tags"], True, "present", tags_after)
+                finish_tags(self.client, [group_id], self.params["tags"], tags_after)
             except ConcurrentWritersError as error:
                 self.fail(str(error))
             after["tags"] = tags_after[group_id]

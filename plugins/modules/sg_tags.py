@@ -204,7 +204,7 @@ class SecurityGroupTagsModule(AlicloudModule):
         # keys are purged: another purging run may have written its own set meanwhile.
         if params["purge_tags"] and params["state"] == "present":
             try:
-                finish_tags(self.client, list(plan), params["tags"], True, "present", after)
+                finish_tags(self.client, list(plan), params["tags"], after)
             except ConcurrentWritersError as error:
                 self.fail(str(error))
 
